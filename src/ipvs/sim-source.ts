@@ -1,0 +1,190 @@
+import type { Family, ForwardMethod, IpvsInfo, RealServer, Service, ServiceKey, Snapshot, Stats } from './snapshot.js';
+import type { Source } from './source.js';
+
+/**
+ * `sim`: a deterministic simulated director for the demo, tests and benchmarks. Read n returns the same snapshot
+ * on every run with the same options. Its first services cover every kind of row (TCP/UDP/SCTP over IPv4 and
+ * IPv6, fwmark v4 and v6, mixed-family tunnel reals); the first service's in-bytes counter crosses 2^32 on the
+ * third read and its out-bytes counter starts just below 2^64 and wraps after a few reads, like a u64 does. The
+ * rest of the table churns: each read retires the oldest `churn` services and adds as many new ones.
+ */
+
+export interface SimOptions {
+  readonly services: number;
+  readonly reals: number;
+  /** Services replaced per read (beyond the first ten, which never go away). */
+  readonly churn: number;
+  readonly seed: number;
+}
+
+export const DEFAULT_SIM: SimOptions = { services: 12, reals: 3, churn: 1, seed: 1 };
+
+/** Parses "sim" or "sim:services=1000,reals=10,churn=2,seed=7". */
+export function parseSimSpec(spec: string): SimOptions {
+  const out: Record<keyof SimOptions, number> = { ...DEFAULT_SIM };
+  const rest = spec === 'sim' ? '' : spec.replace(/^sim:/, '');
+  for (const part of rest.split(',').filter((p) => p !== '')) {
+    const m = /^(services|reals|churn|seed)=(\d{1,7})$/.exec(part);
+    if (!m) throw new Error(`sim: "${part}" in "${spec}": expected services=N, reals=N, churn=N or seed=N`);
+    out[m[1] as keyof SimOptions] = Number(m[2]);
+  }
+  return out;
+}
+
+const PERMANENT = 10;
+const U64 = 1n << 64n;
+
+/** 32-bit mix of a few integers (deterministic, no state). */
+function hash(...values: number[]): number {
+  let h = 0x811c9dc5;
+  for (const v of values) {
+    h = Math.imul(h ^ (v >>> 0), 0x01000193);
+    h ^= h >>> 15;
+    h = Math.imul(h, 0x2c1b3c6d);
+    h ^= h >>> 12;
+  }
+  return h >>> 0;
+}
+
+/** A distinct IPv4 virtual address per id (up to 2^22 ids). */
+function v4(id: number, host: number): string {
+  return `10.${(id >>> 14) & 255}.${(id >>> 6) & 255}.${((id & 63) << 2) + host}`;
+}
+
+function v6(id: number, host: number): string {
+  return `2001:db8:${(id >>> 16).toString(16)}:${(id & 0xffff).toString(16)}::${host.toString(16)}`;
+}
+
+function keyFor(id: number): ServiceKey {
+  switch (id % 10) {
+    case 7:
+      return { kind: 'addr', family: 'inet6', protocol: 'udp', address: v6(id, 1), port: 53 };
+    case 8:
+      return { kind: 'addr', family: 'inet', protocol: 'sctp', address: v4(id, 1), port: 9000 };
+    case 9:
+      return { kind: 'fwmark', family: Math.floor(id / 10) % 2 === 0 ? 'inet' : 'inet6', fwmark: id + 1 };
+    case 3:
+      return { kind: 'addr', family: 'inet6', protocol: 'tcp', address: v6(id, 1), port: 443 };
+    case 5:
+      return { kind: 'addr', family: 'inet', protocol: 'udp', address: v4(id, 1), port: 53 };
+    default:
+      return { kind: 'addr', family: 'inet', protocol: 'tcp', address: v4(id, 1), port: 80 };
+  }
+}
+
+function grow(base: bigint, perRead: bigint, tick: number): bigint {
+  return (base + perRead * BigInt(tick)) % U64;
+}
+
+function statsFor(seed: number, id: number, real: number, tick: number): Stats {
+  const r = hash(seed, id, real);
+  const cps = BigInt(1 + (r % 50));
+  const inPps = cps * 12n;
+  const outPps = cps * 10n;
+  const inBps = inPps * 800n;
+  const outBps = outPps * 1200n;
+  let inBase = BigInt(r % 100_000) * 1000n;
+  let outBase = BigInt(hash(r) % 100_000) * 1000n;
+  if (id === 0 && real < 0) {
+    // The showcase service: in-bytes crosses 2^32 between reads 2 and 3; out-bytes wraps u64 soon after start.
+    inBase = (1n << 32n) - inBps * 5n * 2n - 1n;
+    outBase = U64 - outBps * 5n * 4n;
+  }
+  const t = tick * 5; // one read is five simulated seconds
+  return {
+    conns: grow(BigInt(r % 1000), cps, t),
+    inPkts: grow(BigInt(r % 7919) * 10n, inPps, t),
+    outPkts: grow(BigInt(r % 7907) * 10n, outPps, t),
+    inBytes: grow(inBase, inBps, t),
+    outBytes: grow(outBase, outBps, t),
+    cps,
+    inPps,
+    outPps,
+    // A rate beyond 32 bits: Gauge32 columns latch, the HC columns carry it exactly.
+    inBps: id === 0 && real < 0 ? 6_000_000_000n : inBps,
+    outBps,
+  };
+}
+
+function sumStats(all: Stats[]): Stats {
+  const out = { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n, cps: 0n, inPps: 0n, outPps: 0n, inBps: 0n, outBps: 0n };
+  for (const s of all) for (const k of Object.keys(out) as (keyof Stats)[]) out[k] = (out[k] + s[k]) % U64;
+  return out;
+}
+
+function realsFor(seed: number, id: number, key: ServiceKey, count: number, tick: number): RealServer[] {
+  const reals: RealServer[] = [];
+  for (let j = 0; j < count; j++) {
+    // Every third real of an IPv4 service is IPv6 (and the other way round): mixed families need tunnel forwarding.
+    const mixed = j % 3 === 2;
+    const family: Family = mixed === (key.family === 'inet') ? 'inet6' : 'inet';
+    const forward: ForwardMethod = mixed ? 'tunnel' : (['masq', 'route', 'masq', 'local'] as const)[(id + j) % 4] ?? 'masq';
+    const h = hash(seed, id, j, 99);
+    reals.push({
+      family,
+      address: family === 'inet' ? `198.18.${(j + 1) >>> 8}.${(j + 1) & 255}` : `2001:db8:a::${(j + 1).toString(16)}`,
+      port: key.kind === 'fwmark' ? 0 : key.port,
+      forward,
+      weight: j === 1 ? 0 : 1 + (h % 100),
+      upperThreshold: h % 5 === 0 ? 1000 : 0,
+      lowerThreshold: h % 5 === 0 ? 800 : 0,
+      activeConns: h % 200,
+      inactiveConns: (h >>> 8) % 500,
+      persistentConns: key.kind === 'fwmark' ? (h >>> 16) % 50 : 0,
+      tunnelType: forward === 'tunnel' ? (['ipip', 'gue', 'gre'] as const)[h % 3] : undefined,
+      tunnelPort: forward === 'tunnel' ? 6080 : undefined,
+      tunnelFlags: forward === 'tunnel' ? h % 3 : undefined,
+      stats: statsFor(seed, id, j, tick),
+    });
+  }
+  return reals;
+}
+
+function serviceFor(options: SimOptions, id: number, tick: number): Service {
+  const key = keyFor(id);
+  const reals = realsFor(options.seed, id, key, options.reals, tick);
+  const persistent = key.kind === 'fwmark' || id % 4 === 1;
+  const stats = id === 0 ? statsFor(options.seed, 0, -1, tick) : sumStats(reals.map((r) => r.stats));
+  return {
+    key,
+    scheduler: (['wlc', 'rr', 'wrr', 'lc', 'sh', 'mh'] as const)[id % 6] ?? 'wlc',
+    flags: 0x2 | (persistent ? 0x1 : 0),
+    timeout: persistent ? 300 : 0,
+    netmaskPrefix: key.family === 'inet' ? (persistent ? 24 : 32) : persistent ? 64 : 128,
+    peName: id % 10 === 5 ? 'sip' : '',
+    stats,
+    reals,
+  };
+}
+
+export class SimSource implements Source {
+  readonly name = 'sim';
+  private tick = 0;
+
+  constructor(readonly options: SimOptions = DEFAULT_SIM) {}
+
+  async read(): Promise<Snapshot> {
+    return simSnapshot(this.options, this.tick++);
+  }
+
+  async close(): Promise<void> {}
+}
+
+const SIM_INFO: IpvsInfo = {
+  version: '1.2.1',
+  connTableSize: 4096,
+  tcpTimeout: 900,
+  tcpFinTimeout: 120,
+  udpTimeout: 300,
+  daemons: [{ state: 'master', interface: 'eth1', syncId: 7 }],
+};
+
+/** The snapshot the simulator returns on read number `tick` (0-based). */
+export function simSnapshot(options: SimOptions, tick: number): Snapshot {
+  const services: Service[] = [];
+  const permanent = Math.min(options.services, PERMANENT);
+  for (let id = 0; id < permanent; id++) services.push(serviceFor(options, id, tick));
+  const first = PERMANENT + tick * options.churn;
+  for (let id = first; id < first + options.services - permanent; id++) services.push(serviceFor(options, id, tick));
+  return { info: SIM_INFO, services };
+}

@@ -1,0 +1,144 @@
+/**
+ * The immutable picture of the IPVS table that every source (sim, file, netlink, ipvsadm) produces and the MIB
+ * view serves. Identity (what makes a row the same row: protocol, address, port or fwmark) is kept apart from
+ * everything that changes between reads (configuration, connection gauges, counters).
+ *
+ * Every kernel number that can exceed 2^53 is a bigint. Sources must widen, never truncate.
+ */
+
+/** Address family, as AF_INET / AF_INET6 in the kernel. */
+export type Family = 'inet' | 'inet6';
+
+/** Service protocol, IPPROTO_* in the kernel (TCP 6, UDP 17, SCTP 132). */
+export type Protocol = 'tcp' | 'udp' | 'sctp';
+
+/** Forwarding method, IP_VS_CONN_F_FWD_MASK values in ip_vs.h. */
+export type ForwardMethod = 'masq' | 'local' | 'tunnel' | 'route' | 'bypass';
+
+/** Tunnel encapsulation for tunnel forwarding, IP_VS_CONN_F_TUNNEL_TYPE_* in ip_vs.h. */
+export type TunnelType = 'ipip' | 'gue' | 'gre';
+
+/**
+ * Counters and rate estimates of a service or a real server (struct ip_vs_kstats / IPVS_STATS_ATTR_*).
+ * All u64 in STATS64; sources reading 32-bit STATS widen them.
+ */
+export interface Stats {
+  readonly conns: bigint;
+  readonly inPkts: bigint;
+  readonly outPkts: bigint;
+  readonly inBytes: bigint;
+  readonly outBytes: bigint;
+  /** Estimated connections per second. */
+  readonly cps: bigint;
+  readonly inPps: bigint;
+  readonly outPps: bigint;
+  /** Estimated bytes per second. */
+  readonly inBps: bigint;
+  readonly outBps: bigint;
+}
+
+/** A virtual service by address: protocol, virtual IP and port. */
+export interface AddressServiceKey {
+  readonly kind: 'addr';
+  readonly family: Family;
+  readonly protocol: Protocol;
+  /** Canonical text: dotted quad, or RFC 5952 IPv6. */
+  readonly address: string;
+  readonly port: number;
+}
+
+/** A virtual service by firewall mark (IPVS_SVC_ATTR_FWMARK), for one address family. */
+export interface FwmarkServiceKey {
+  readonly kind: 'fwmark';
+  readonly family: Family;
+  readonly fwmark: number;
+}
+
+export type ServiceKey = AddressServiceKey | FwmarkServiceKey;
+
+export interface RealServer {
+  /** Own family: may differ from the service's (mixed-family reals, IPVS_DEST_ATTR_ADDR_FAMILY). */
+  readonly family: Family;
+  readonly address: string;
+  readonly port: number;
+  readonly forward: ForwardMethod;
+  /** Signed in the kernel (int weight); 0 means quiesced. */
+  readonly weight: number;
+  readonly upperThreshold: number;
+  readonly lowerThreshold: number;
+  readonly activeConns: number;
+  readonly inactiveConns: number;
+  readonly persistentConns: number;
+  /** Only meaningful for tunnel forwarding; undefined when the kernel did not say. */
+  readonly tunnelType?: TunnelType | undefined;
+  readonly tunnelPort?: number | undefined;
+  readonly tunnelFlags?: number | undefined;
+  readonly stats: Stats;
+}
+
+export interface Service {
+  readonly key: ServiceKey;
+  readonly scheduler: string;
+  /** IP_VS_SVC_F_* bits (persistent 0x1, hashed 0x2, onepacket 0x4, sched flags 0x8..0x20). */
+  readonly flags: number;
+  /** Persistence timeout in seconds (IPVS_SVC_ATTR_TIMEOUT); 0 when not persistent. */
+  readonly timeout: number;
+  /** Persistence netmask as a prefix length (0..32 for IPv4, 0..128 for IPv6). */
+  readonly netmaskPrefix: number;
+  /** Persistence engine name (IPVS_SVC_ATTR_PE_NAME), '' when none. */
+  readonly peName: string;
+  readonly stats: Stats;
+  readonly reals: readonly RealServer[];
+}
+
+/** Sync daemon state (IPVS_CMD_GET_DAEMON); one entry per running daemon. */
+export interface SyncDaemon {
+  readonly state: 'master' | 'backup';
+  readonly interface: string;
+  readonly syncId: number;
+}
+
+/** Global IPVS facts: GET_INFO and GET_CONFIG. */
+export interface IpvsInfo {
+  /** Kernel IPVS version as "major.minor.patch" (IPVS_INFO_ATTR_VERSION, 0x010201 → "1.2.1"). */
+  readonly version: string;
+  /** Connection hash table size (IPVS_INFO_ATTR_CONN_TAB_SIZE). */
+  readonly connTableSize: number;
+  /** Timeouts in seconds (IPVS_CMD_ATTR_TIMEOUT_TCP / _TCP_FIN / _UDP). */
+  readonly tcpTimeout: number;
+  readonly tcpFinTimeout: number;
+  readonly udpTimeout: number;
+  readonly daemons: readonly SyncDaemon[];
+}
+
+/** What one read of a source returns. */
+export interface Snapshot {
+  readonly info: IpvsInfo;
+  readonly services: readonly Service[];
+}
+
+export const ZERO_STATS: Stats = Object.freeze({
+  conns: 0n,
+  inPkts: 0n,
+  outPkts: 0n,
+  inBytes: 0n,
+  outBytes: 0n,
+  cps: 0n,
+  inPps: 0n,
+  outPps: 0n,
+  inBps: 0n,
+  outBps: 0n,
+});
+
+export const STATS_FIELDS = [
+  'conns',
+  'inPkts',
+  'outPkts',
+  'inBytes',
+  'outBytes',
+  'cps',
+  'inPps',
+  'outPps',
+  'inBps',
+  'outBps',
+] as const satisfies readonly (keyof Stats)[];

@@ -1,0 +1,161 @@
+import type { Oid, Value, VarBind } from '../agentx/pdu.js';
+import type { IpvsInfo } from '../ipvs/snapshot.js';
+import {
+  LVS_MIB_ROOT,
+  LVS_REAL_ENTRY,
+  LVS_SERVICE_ENTRY,
+  REAL_COLUMNS,
+  SCALARS,
+  SERVICE_COLUMNS,
+  type AgentStatus,
+  type ColumnDef,
+  type ScalarContext,
+  type TimeStampOf,
+} from './lvs-mib.js';
+import { compareOidTail, compareOids, isPrefixOf } from './oid.js';
+import type { RealRow, Rows, ServiceRow } from './rows.js';
+import { END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT } from './values.js';
+
+/**
+ * An ordered, read-only OID view of one snapshot. Objects (scalars and table columns) are kept in OID order;
+ * each column's instances are the table's rows, sorted by index. Get and GetNext cost O(log objects + log rows)
+ * and no work proportional to the table size, so answering a request never depends on how big the table is.
+ */
+
+interface Instances {
+  /** Number of instances. */
+  readonly size: number;
+  /** Index suffix of instance i. */
+  suffix(i: number): Oid;
+  value(i: number): Value;
+}
+
+interface ObjectEntry {
+  /** OID of the object type (scalar or column), without instance suffix. */
+  readonly oid: Oid;
+  readonly instances: Instances;
+}
+
+const SCALAR_SUFFIX: Oid = Object.freeze([0]);
+
+export interface ViewInput {
+  readonly info: IpvsInfo;
+  readonly rows: Rows;
+  readonly agent: AgentStatus;
+  readonly timeStamp: TimeStampOf;
+}
+
+export class MibView {
+  private readonly objects: readonly ObjectEntry[];
+
+  constructor(readonly input: ViewInput) {
+    const { rows } = input;
+    const ctx: ScalarContext = {
+      info: input.info,
+      numServices: rows.services.length,
+      numReals: rows.reals.length,
+      agent: input.agent,
+      timeStamp: input.timeStamp,
+    };
+    const objects: ObjectEntry[] = [];
+    for (const scalar of SCALARS) {
+      objects.push({
+        oid: [...LVS_MIB_ROOT, scalar.subid],
+        instances: { size: 1, suffix: () => SCALAR_SUFFIX, value: () => scalar.value(ctx) },
+      });
+    }
+    for (const column of SERVICE_COLUMNS) objects.push(columnEntry(LVS_SERVICE_ENTRY, column, rows.services, input.timeStamp));
+    for (const column of REAL_COLUMNS) objects.push(columnEntry(LVS_REAL_ENTRY, column, rows.reals, input.timeStamp));
+    objects.sort((a, b) => compareOids(a.oid, b.oid));
+    this.objects = objects;
+  }
+
+  /** Get (RFC 2741 section 7.2.3.1): the instance's value, noSuchObject or noSuchInstance. */
+  get(name: Oid): Value {
+    const at = this.objectContaining(name);
+    if (at < 0) return NO_SUCH_OBJECT;
+    const entry = this.objects[at] as ObjectEntry;
+    const i = firstInstanceAtOrAfter(entry, name);
+    if (i < entry.instances.size && compareOidTail(name, entry.oid.length, entry.instances.suffix(i)) === 0) {
+      return entry.instances.value(i);
+    }
+    return NO_SUCH_INSTANCE;
+  }
+
+  /**
+   * GetNext (RFC 2741 section 7.2.3.2): the first instance after `start` (or at it when `include`), strictly
+   * before `end` when `end` is not empty. None: endOfMibView named by the start OID.
+   */
+  getNext(start: Oid, include: boolean, end: Oid): VarBind {
+    const miss: VarBind = { name: start, value: END_OF_MIB_VIEW };
+    let at = this.firstObjectNotBefore(start);
+    for (; at < this.objects.length; at++) {
+      const entry = this.objects[at] as ObjectEntry;
+      if (end.length > 0 && compareOids(entry.oid, end) >= 0) return miss;
+      let i = 0;
+      if (isPrefixOf(entry.oid, start)) {
+        i = firstInstanceAtOrAfter(entry, start);
+        if (!include && i < entry.instances.size && compareOidTail(start, entry.oid.length, entry.instances.suffix(i)) === 0) i++;
+      }
+      if (i >= entry.instances.size) continue;
+      const name = [...entry.oid, ...entry.instances.suffix(i)];
+      if (end.length > 0 && compareOids(name, end) >= 0) return miss;
+      return { name, value: entry.instances.value(i) };
+    }
+    return miss;
+  }
+
+  /** Index of the object whose OID is a prefix of `name`, or -1. */
+  private objectContaining(name: Oid): number {
+    const at = this.lastObjectAtOrBefore(name);
+    return at >= 0 && isPrefixOf((this.objects[at] as ObjectEntry).oid, name) ? at : -1;
+  }
+
+  /** The first object that may hold an instance at or after `start`: the one containing it, else the next one. */
+  private firstObjectNotBefore(start: Oid): number {
+    const at = this.lastObjectAtOrBefore(start);
+    if (at >= 0 && isPrefixOf((this.objects[at] as ObjectEntry).oid, start)) return at;
+    return at + 1;
+  }
+
+  /** Binary search: the last object whose OID is <= name, or -1. */
+  private lastObjectAtOrBefore(name: Oid): number {
+    let lo = 0;
+    let hi = this.objects.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareOids((this.objects[mid] as ObjectEntry).oid, name) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+}
+
+function columnEntry<Row extends ServiceRow | RealRow>(
+  entryOid: Oid,
+  column: ColumnDef<Row>,
+  rows: readonly Row[],
+  timeStamp: TimeStampOf,
+): ObjectEntry {
+  return {
+    oid: [...entryOid, column.subid],
+    instances: {
+      size: rows.length,
+      suffix: (i) => (rows[i] as Row).index,
+      value: (i) => column.value(rows[i] as Row, timeStamp),
+    },
+  };
+}
+
+/** Binary search among the instances of `entry` for the first whose full OID is >= `name` (which lies inside). */
+function firstInstanceAtOrAfter(entry: ObjectEntry, name: Oid): number {
+  const offset = entry.oid.length;
+  let lo = 0;
+  let hi = entry.instances.size;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareOidTail(name, offset, entry.instances.suffix(mid)) > 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
