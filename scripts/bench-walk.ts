@@ -34,12 +34,18 @@ function countLines(cmd: string, args: string[]): Promise<{ lines: number; ms: n
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { services: { type: 'string', default: '1000' }, reals: { type: 'string', default: '10' }, repetitions: { type: 'string', default: '50' } },
+    options: {
+      services: { type: 'string', default: '1000' },
+      reals: { type: 'string', default: '10' },
+      repetitions: { type: 'string', default: '50' },
+      // The agent keeps reading the (changing) simulated table during the walk, as it would in production.
+      interval: { type: 'string', default: '5' },
+    },
   });
   const services = Number(values.services);
   const reals = Number(values.reals);
   const snmpd = await PrivateSnmpd.start({ extraConfig: ['agentXTimeout 1', 'agentXRetries 5'] });
-  const agent = AgentProcess.start(['-x', `unix:${snmpd.socketPath}`, '-s', `sim:services=${services},reals=${reals},churn=0`, '-i', '3600']);
+  const agent = AgentProcess.start(['-x', `unix:${snmpd.socketPath}`, '-s', `sim:services=${services},reals=${reals},churn=0`, '-i', values.interval ?? '5', '-l', 'debug']);
   try {
     const ready = await agent.waitServing(snmpd.target, '1.3.6.1.4.1.8225.4711.17.1.2.15.84.67.80.47.49.48.46.48.46.48.46.49.58.56.48', 120_000);
     const pid = agent.child.pid as number;
@@ -47,6 +53,15 @@ async function main(): Promise<void> {
     const walk = await countLines('snmpbulkwalk', ['-v2c', '-c', 'public', '-On', `-Cr${values.repetitions}`, '-t', '5', snmpd.target, '1.3.6.1.4.1.8225.4711']);
     const after = rssKb(pid);
     const rate = walk.lines / (walk.ms / 1000);
+    const served = agent.logLines
+      .map((line) => {
+        try {
+          return JSON.parse(line) as { msg?: string; buildMs?: number; readMs?: number; maxEventLoopDelayMs?: number };
+        } catch {
+          return {};
+        }
+      })
+      .filter((l) => l.msg === 'snapshot in service');
     console.log(
       JSON.stringify({
         services,
@@ -56,6 +71,10 @@ async function main(): Promise<void> {
         walkSeconds: Number((walk.ms / 1000).toFixed(2)),
         varbindsPerSecond: Math.round(rate),
         microsecondsPerRoundTrip: Math.round((walk.ms * 1000) / walk.lines),
+        readsDuringRun: served.length,
+        maxReadMs: Math.max(0, ...served.map((l) => l.readMs ?? 0)),
+        maxBuildMs: Math.max(0, ...served.map((l) => l.buildMs ?? 0)),
+        maxEventLoopStallMs: Math.max(0, ...served.map((l) => l.maxEventLoopDelayMs ?? 0)),
         agentRssMiB: { beforeWalk: Math.round(idle.rss / 1024), afterWalk: Math.round(after.rss / 1024), peak: Math.round(after.hwm / 1024) },
         referenceCSubagentVarbindsPerSecond: 7300,
       }),

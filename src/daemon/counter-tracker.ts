@@ -48,9 +48,19 @@ export class CounterTracker {
 
   /** Folds one read in at monotonic time `now`. */
   track(snapshot: Snapshot, now: number): TrackedSnapshot {
+    const steps = this.trackSteps(snapshot, now);
+    for (;;) {
+      const next = steps.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /** The same, yielding every few hundred rows so that the daemon can run it in slices (cooperative.ts). */
+  *trackSteps(snapshot: Snapshot, now: number): Generator<void, TrackedSnapshot> {
     const resets: string[] = [];
     const monotonic = this.options.monotonic;
     const services: Service[] = [];
+    let work = 0;
     for (const service of snapshot.services) {
       const sName = serviceName(service.key);
       const sStats = this.observe(sName, service.stats, now, resets);
@@ -58,6 +68,7 @@ export class CounterTracker {
       for (const real of service.reals) {
         const rStats = this.observe(realRowKey(sName, realName(real)), real.stats, now, resets);
         reals.push(monotonic && rStats !== real.stats ? { ...real, stats: rStats } : real);
+        if (++work % 512 === 0) yield;
       }
       services.push(monotonic ? { ...service, stats: sStats, reals } : service);
     }

@@ -8,7 +8,8 @@ import type { AgentStatus } from '../mib/lvs-mib.js';
 /**
  * Reads the source on an interval: the next read is scheduled only when the previous one has finished, so two
  * reads never overlap. A failed read keeps the last snapshot in service (status "stale"), is counted, and is logged
- * once when reads start failing (with what the user can do) and once when they recover.
+ * once when reads start failing (with what the user can do) and once when they recover. A read and the processing
+ * of its snapshot finish before the next read starts.
  */
 export interface PollResult {
   readonly snapshot: Snapshot;
@@ -16,7 +17,10 @@ export interface PollResult {
   readonly at: number;
 }
 
-export class Poller extends EventEmitter<{ snapshot: [PollResult]; status: [AgentStatus] }> {
+/** Takes in a fresh snapshot; the next read starts only after the returned promise settles. */
+export type SnapshotConsumer = (result: PollResult) => Promise<void>;
+
+export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopped = false;
@@ -27,6 +31,7 @@ export class Poller extends EventEmitter<{ snapshot: [PollResult]; status: [Agen
     private readonly source: Source,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    private readonly consume: SnapshotConsumer,
   ) {
     super();
     this.current = { source: source.name, status: 'noData', lastReadAt: undefined, lastReadDurationMs: 0, readErrors: 0, lastError: '' };
@@ -62,7 +67,11 @@ export class Poller extends EventEmitter<{ snapshot: [PollResult]; status: [Agen
       if (this.failing) this.log.info({ source: this.source.name }, 'source readable again; serving fresh data');
       this.failing = false;
       this.current = { ...this.current, status: 'ok', lastReadAt: at, lastReadDurationMs: at - started, lastError: '' };
-      this.emit('snapshot', { snapshot, at });
+      try {
+        await this.consume({ snapshot, at });
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'could not build the MIB view from a snapshot; serving the previous one');
+      }
     } catch (err) {
       const message = (err as Error).message ?? String(err);
       const hint = (err as { hint?: unknown }).hint;

@@ -2,12 +2,15 @@ import type { Oid } from '../agentx/pdu.js';
 import { parseAddress } from '../ipvs/address.js';
 import { realName, serviceName } from '../ipvs/service-key.js';
 import type { RealServer, Service, Snapshot } from '../ipvs/snapshot.js';
-import { compareOids } from './oid.js';
 import { encodeStringIndex } from './string-index.js';
 
 /**
  * Table rows of one snapshot, sorted by their index OIDs. The index is the row's identity (its canonical name),
  * so a service keeps its OID whatever else is added, removed or reordered.
+ *
+ * Building rows for a large table takes a while (100,000 real servers), so it is written as a generator that
+ * yields every few hundred rows: the daemon drives it in slices between AgentX requests (cooperative.ts), tests
+ * and tools run it straight through with buildRows().
  */
 
 export interface ServiceRow {
@@ -21,7 +24,7 @@ export interface ServiceRow {
   readonly activeConns: number;
   readonly inactiveConns: number;
   readonly persistentConns: number;
-  /** Wall-clock ms (Date.now() base) when this row's counters last started from a discontinuity. */
+  /** Monotonic ms (performance.now()) when this row's counters last started (appeared or went backwards). */
   readonly discontinuityAt: number;
 }
 
@@ -41,7 +44,7 @@ export function realRowKey(service: string, real: string): string {
   return `${service} ${real}`;
 }
 
-/** Wall-clock time of each row's last counter discontinuity, keyed by service name or realRowKey(). */
+/** Monotonic time of each row's last counter discontinuity, keyed by service name or realRowKey(). */
 export type DiscontinuityLookup = (rowKey: string) => number;
 
 export interface Rows {
@@ -49,13 +52,36 @@ export interface Rows {
   readonly reals: readonly RealRow[];
 }
 
+/** Rows processed between two yields of buildRowsSteps. */
+const STEP = 512;
+
 /**
- * Builds sorted rows. Services with the same name (a source that repeated an entry) keep the first; the sources
- * de-duplicate already, this keeps the table well-formed whatever a source does.
+ * SNMP order of two canonical names as string indexes: shorter first (the length is the first sub-identifier),
+ * then octet by octet. Canonical names are ASCII, so UTF-16 code unit order is octet order.
  */
-export function buildRows(snapshot: Snapshot, discontinuityAt: DiscontinuityLookup): Rows {
+export function compareNames(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Builds sorted rows, yielding every STEP rows. Services with the same name (a source that repeated an entry)
+ * keep the first; sources de-duplicate already, this keeps the table well-formed whatever a source does.
+ */
+export function* buildRowsSteps(snapshot: Snapshot, discontinuityAt: DiscontinuityLookup): Generator<void, Rows> {
+  const addressCache = new Map<string, Uint8Array>();
+  const bytesOf = (text: string): Uint8Array => {
+    let bytes = addressCache.get(text);
+    if (!bytes) {
+      bytes = parseAddress(text).bytes;
+      addressCache.set(text, bytes);
+    }
+    return bytes;
+  };
+
   const services: ServiceRow[] = [];
   const seen = new Set<string>();
+  let work = 0;
   for (const service of snapshot.services) {
     const name = serviceName(service.key);
     if (seen.has(name)) continue;
@@ -72,14 +98,16 @@ export function buildRows(snapshot: Snapshot, discontinuityAt: DiscontinuityLook
       name,
       index: encodeStringIndex(name),
       service,
-      addressBytes: service.key.kind === 'addr' ? parseAddress(service.key.address).bytes : new Uint8Array(0),
+      addressBytes: service.key.kind === 'addr' ? bytesOf(service.key.address) : new Uint8Array(0),
       activeConns: active,
       inactiveConns: inactive,
       persistentConns: persistent,
       discontinuityAt: discontinuityAt(name),
     });
+    if (++work % STEP === 0) yield;
   }
-  services.sort((a, b) => compareOids(a.index, b.index));
+  services.sort((a, b) => compareNames(a.name, b.name));
+  yield;
 
   const reals: RealRow[] = [];
   for (const row of services) {
@@ -89,18 +117,32 @@ export function buildRows(snapshot: Snapshot, discontinuityAt: DiscontinuityLook
       const name = realName(real);
       if (seenReal.has(name)) continue;
       seenReal.add(name);
+      const own = encodeStringIndex(name);
+      const index = new Array<number>(row.index.length + own.length);
+      for (let i = 0; i < row.index.length; i++) index[i] = row.index[i] as number;
+      for (let i = 0; i < own.length; i++) index[row.index.length + i] = own[i] as number;
       ofService.push({
         service: row,
         name,
-        index: [...row.index, ...encodeStringIndex(name)],
+        index,
         real,
-        addressBytes: parseAddress(real.address).bytes,
+        addressBytes: bytesOf(real.address),
         discontinuityAt: discontinuityAt(realRowKey(row.name, name)),
       });
+      if (++work % STEP === 0) yield;
     }
     // Services are already in index order, so sorting within each service orders the whole table.
-    ofService.sort((a, b) => compareOids(a.index, b.index));
+    ofService.sort((a, b) => compareNames(a.name, b.name));
     for (const r of ofService) reals.push(r);
   }
   return { services, reals };
+}
+
+/** Builds rows in one go (tests, tools). The daemon uses buildRowsSteps through runCooperatively(). */
+export function buildRows(snapshot: Snapshot, discontinuityAt: DiscontinuityLookup): Rows {
+  const steps = buildRowsSteps(snapshot, discontinuityAt);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
 }

@@ -1,9 +1,21 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The repository root (the nearest folder up with package.json: this file also runs compiled, from dist/). */
+function findRepo(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the repository root (package.json) above the test harness');
+    dir = up;
+  }
+  return dir;
+}
+
 /** The repository root, and the MIB search path the tests give the Net-SNMP tools (scripts/mib-env.sh agrees). */
-export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const REPO = findRepo();
 export const MIB_DIRS = [join(REPO, 'mibs'), join(REPO, '.cache', 'mibs')].join(':');
 
 export interface ToolResult {
