@@ -1,0 +1,190 @@
+import { HOST_BYTE_ORDER, type ByteOrder } from './netlink/bytes.js';
+import { NetlinkDecodeError, NetlinkError } from './netlink/errors.js';
+import { buildGetFamily, decodeFamily } from './netlink/genl-ctrl.js';
+import { IPVS_GENL_NAME } from './netlink/ipvs-constants.js';
+import { decodeConfigMessage, decodeDaemonMessage, decodeInfoMessage } from './netlink/ipvs-global.js';
+import {
+  buildGetConfig,
+  buildGetDaemons,
+  buildGetDests,
+  buildGetInfo,
+  buildGetServices,
+} from './netlink/ipvs-request.js';
+import { decodeDestMessage, decodeServiceMessage, type ServiceEntry } from './netlink/ipvs-service.js';
+import { GenlSocket, NetlinkUnavailableError } from './netlink/socket.js';
+import { HINT_CAPABILITY, HINT_MODULE, IpvsReadError } from './read-error.js';
+import { realName, serviceName } from './service-key.js';
+import type { RealServer, Service, Snapshot } from './snapshot.js';
+import type { Source } from './source.js';
+
+/**
+ * `--source netlink`: reads the IPVS table from the kernel over generic netlink, as ipvsadm does, but with
+ * 64-bit counters everywhere (STATS64 for services and real servers).
+ *
+ * One read: resolve family "IPVS" (once; again after any error, since the module can be unloaded and loaded
+ * again under a new id), GET_INFO, GET_CONFIG, the GET_DAEMON dump, the GET_SERVICE dump, then one GET_DEST
+ * dump per service. A dump racing with changes may repeat entries: services and real servers are
+ * de-duplicated by their canonical names, first one kept. Nothing is sorted. A service that disappears between
+ * the two dumps simply has no real servers (the kernel answers an empty dump).
+ *
+ * Errors become IpvsReadError with the errno name and a hint; after one, the socket is closed and the family
+ * forgotten, so the next read starts afresh.
+ */
+
+/** What NetlinkSource needs of a socket (GenlSocket, or a fake kernel in tests). */
+export interface GenlTransport {
+  request(message: Uint8Array, context?: string): Promise<Uint8Array[]>;
+  close(): void;
+}
+
+export interface NetlinkSourceOptions {
+  /** Per-request timeout (a whole dump counts as one request). Default 5000 ms. */
+  readonly timeoutMs?: number;
+  /** Opens the transport; default GenlSocket.open(). */
+  readonly openSocket?: () => Promise<GenlTransport>;
+  /** Byte order of the messages; the host's unless a test says otherwise. */
+  readonly order?: ByteOrder;
+}
+
+export class NetlinkSource implements Source {
+  readonly name = 'netlink';
+  private readonly order: ByteOrder;
+  private readonly openSocket: () => Promise<GenlTransport>;
+  private socket: GenlTransport | undefined;
+  private familyId: number | undefined;
+  private inFlight: Promise<Snapshot> | undefined;
+  private closed = false;
+
+  constructor(options: NetlinkSourceOptions = {}) {
+    this.order = options.order ?? HOST_BYTE_ORDER;
+    const timeoutMs = options.timeoutMs ?? 5000;
+    this.openSocket = options.openSocket ?? (() => GenlSocket.open({ timeoutMs }));
+  }
+
+  /** Concurrent calls share one read. */
+  read(): Promise<Snapshot> {
+    if (this.closed) return Promise.reject(new Error('ipvs: netlink source is closed'));
+    this.inFlight ??= this.readOnce().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.reset();
+  }
+
+  private reset(): void {
+    this.familyId = undefined;
+    this.socket?.close();
+    this.socket = undefined;
+  }
+
+  private async readOnce(): Promise<Snapshot> {
+    let step = 'open netlink socket';
+    try {
+      if (this.socket === undefined) {
+        const opened = await this.openSocket();
+        if (this.closed) {
+          opened.close();
+          throw new Error('ipvs: netlink source closed during the read');
+        }
+        this.socket = opened;
+      }
+      const socket = this.socket;
+      const ask = (s: string, message: Uint8Array): Promise<Uint8Array[]> => {
+        step = s;
+        return socket.request(message, s);
+      };
+
+      if (this.familyId === undefined) {
+        const reply = await ask(`resolve family ${IPVS_GENL_NAME}`, buildGetFamily(IPVS_GENL_NAME, this.order));
+        this.familyId = decodeFamily(only(reply), this.order).id;
+      }
+      const family = this.familyId;
+
+      const info = decodeInfoMessage(
+        only(await ask('IPVS_CMD_GET_INFO', buildGetInfo(family, this.order))),
+        this.order,
+      );
+      const config = decodeConfigMessage(
+        only(await ask('IPVS_CMD_GET_CONFIG', buildGetConfig(family, this.order))),
+        this.order,
+      );
+      const daemons = (await ask('IPVS_CMD_GET_DAEMON', buildGetDaemons(family, this.order))).map((m) =>
+        decodeDaemonMessage(m, this.order),
+      );
+
+      const entries = new Map<string, ServiceEntry>();
+      for (const m of await ask('IPVS_CMD_GET_SERVICE', buildGetServices(family, this.order))) {
+        const entry = decodeServiceMessage(m, this.order);
+        const name = serviceName(entry.key);
+        if (!entries.has(name)) entries.set(name, entry);
+      }
+
+      const services: Service[] = [];
+      for (const [name, entry] of entries) {
+        const reals = new Map<string, RealServer>();
+        for (const m of await ask(`IPVS_CMD_GET_DEST ${name}`, buildGetDests(family, entry.key, this.order))) {
+          const real = decodeDestMessage(m, this.order, entry.key.family);
+          const rname = realName(real);
+          if (!reals.has(rname)) reals.set(rname, real);
+        }
+        services.push({ ...entry, reals: [...reals.values()] });
+      }
+
+      return { info: { ...info, ...config, daemons }, services };
+    } catch (err) {
+      this.reset();
+      throw readError(step, err);
+    }
+  }
+}
+
+function only(messages: readonly Uint8Array[]): Uint8Array {
+  if (messages.length !== 1) throw new NetlinkDecodeError('reply', 0, `expected one message, got ${messages.length}`);
+  return messages[0] as Uint8Array;
+}
+
+const RETRY = 'the next read tries again';
+
+/** Turns whatever went wrong into an IpvsReadError with a hint a person can act on. */
+export function readError(step: string, err: unknown): IpvsReadError {
+  if (err instanceof IpvsReadError) return err;
+  if (err instanceof NetlinkUnavailableError) {
+    return new IpvsReadError(step, undefined, 'reinstall with npm ci, or use --source ipvsadm', err.message, {
+      cause: err,
+    });
+  }
+  if (err instanceof NetlinkError) {
+    let hint: string;
+    switch (err.code) {
+      case 'ENOENT':
+        // No family "IPVS"; later in a read it means the module went away meanwhile.
+        hint = HINT_MODULE;
+        break;
+      case 'EPERM':
+      case 'EACCES':
+        hint = HINT_CAPABILITY;
+        break;
+      case 'ETIMEDOUT':
+        hint = `the kernel did not answer in time; ${RETRY}`;
+        break;
+      default:
+        hint = `unexpected answer from the kernel; ${RETRY}`;
+    }
+    return new IpvsReadError(step, err.code, hint, err.message, { cause: err });
+  }
+  if (err instanceof NetlinkDecodeError) {
+    return new IpvsReadError(
+      step,
+      undefined,
+      'the kernel sent something this agent cannot decode; please report it with the kernel version',
+      err.message,
+      { cause: err },
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new IpvsReadError(step, undefined, RETRY, message, { cause: err });
+}

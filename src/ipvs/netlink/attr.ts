@@ -1,0 +1,210 @@
+import { align4, ByteWriter, type ByteOrder, viewOf } from './bytes.js';
+import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
+import { NetlinkDecodeError } from './errors.js';
+
+/**
+ * Netlink attributes (struct nlattr, netlink.h): { __u16 nla_len; __u16 nla_type; } then the payload, padded to
+ * NLA_ALIGNTO (4). nla_len counts header and payload, not the padding. Every read is bounded by the enclosing
+ * message or nest; the padding of the last attribute may be missing (the kernel tolerates it, so do we), any
+ * other leftover is an error.
+ */
+
+export interface NlAttr {
+  /** nla_type with NLA_F_NESTED and NLA_F_NET_BYTEORDER masked off. */
+  readonly type: number;
+  /** The flag bits that were set (NLA_F_NESTED | NLA_F_NET_BYTEORDER); IPVS never sets NLA_F_NESTED. */
+  readonly flags: number;
+  /** Payload, a view into the message (no copy). */
+  readonly value: Uint8Array;
+  /** Offset of the attribute header, relative to the `base` given to parseAttrs (for error messages). */
+  readonly offset: number;
+}
+
+/** Splits `bytes` into attributes. `base` is the offset of `bytes[0]` in the message, for error messages. */
+export function parseAttrs(bytes: Uint8Array, base: number, order: ByteOrder, where: string): NlAttr[] {
+  const view = viewOf(bytes);
+  const out: NlAttr[] = [];
+  let at = 0;
+  while (at < bytes.length) {
+    const left = bytes.length - at;
+    if (left < NLA_HDRLEN) {
+      throw new NetlinkDecodeError(where, base + at, `${left} byte(s) left over after the last attribute`);
+    }
+    const len = view.getUint16(at, order === 'little');
+    const rawType = view.getUint16(at + 2, order === 'little');
+    if (len < NLA_HDRLEN || len > left) {
+      throw new NetlinkDecodeError(
+        where,
+        base + at,
+        `attribute type ${rawType & NLA_TYPE_MASK} has nla_len ${len}, ${left} byte(s) available`,
+      );
+    }
+    out.push({
+      type: rawType & NLA_TYPE_MASK,
+      flags: rawType & (NLA_F_NESTED | NLA_F_NET_BYTEORDER),
+      value: bytes.subarray(at + NLA_HDRLEN, at + len),
+      offset: base + at,
+    });
+    at = Math.min(at + align4(len), bytes.length);
+  }
+  return out;
+}
+
+/**
+ * The attributes of one level (a message body or a nest), looked up by type. As the kernel's nla_parse() does,
+ * a repeated type keeps its last occurrence; unknown types are kept but never looked at (forward compatible).
+ * The getters check the payload length against the type the kernel writes and name the attribute in errors.
+ */
+export class AttrSet {
+  private readonly byType = new Map<number, NlAttr>();
+
+  constructor(
+    attrs: readonly NlAttr[],
+    private readonly names: ReadonlyMap<number, string>,
+    readonly order: ByteOrder,
+    /** What this level is ("IPVS_CMD_ATTR_SERVICE", "IPVS_CMD_NEW_SERVICE message") and where it starts. */
+    readonly where: string,
+    readonly base: number,
+  ) {
+    for (const a of attrs) this.byType.set(a.type, a);
+  }
+
+  static parse(
+    bytes: Uint8Array,
+    base: number,
+    order: ByteOrder,
+    names: ReadonlyMap<number, string>,
+    where: string,
+  ): AttrSet {
+    return new AttrSet(parseAttrs(bytes, base, order, where), names, order, where, base);
+  }
+
+  has(type: number): boolean {
+    return this.byType.has(type);
+  }
+
+  name(type: number): string {
+    return this.names.get(type) ?? `attribute ${type}`;
+  }
+
+  /** The attribute, or an error naming it (at the offset of the enclosing level) when it is missing. */
+  require(type: number): NlAttr {
+    const a = this.byType.get(type);
+    if (a === undefined) throw new NetlinkDecodeError(this.name(type), this.base, `missing from ${this.where}`);
+    return a;
+  }
+
+  get(type: number): NlAttr | undefined {
+    return this.byType.get(type);
+  }
+
+  private sized(a: NlAttr, size: number, what: string): DataView {
+    if (a.value.length !== size) {
+      throw new NetlinkDecodeError(this.name(a.type), a.offset, `length ${a.value.length}, expected ${size} (${what})`);
+    }
+    return viewOf(a.value);
+  }
+
+  u8(a: NlAttr): number {
+    return this.sized(a, 1, 'u8').getUint8(0);
+  }
+
+  u16(a: NlAttr): number {
+    return this.sized(a, 2, 'u16').getUint16(0, this.order === 'little');
+  }
+
+  /** __be16 whatever the host (nla_put_be16): ports. */
+  be16(a: NlAttr): number {
+    return this.sized(a, 2, '__be16').getUint16(0, false);
+  }
+
+  u32(a: NlAttr): number {
+    return this.sized(a, 4, 'u32').getUint32(0, this.order === 'little');
+  }
+
+  /** __be32 whatever the host (nla_put_be32). */
+  be32(a: NlAttr): number {
+    return this.sized(a, 4, '__be32').getUint32(0, false);
+  }
+
+  s32(a: NlAttr): number {
+    return this.sized(a, 4, 's32').getInt32(0, this.order === 'little');
+  }
+
+  u64(a: NlAttr): bigint {
+    return this.sized(a, 8, 'u64').getBigUint64(0, this.order === 'little');
+  }
+
+  /** NUL-terminated string (nla_put_string); text up to the first NUL, the whole payload if there is none. */
+  string(a: NlAttr): string {
+    const nul = a.value.indexOf(0);
+    const bytes = nul < 0 ? a.value : a.value.subarray(0, nul);
+    return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  }
+
+  /** At least `min` bytes of binary payload. */
+  binary(a: NlAttr, min: number): Uint8Array {
+    if (a.value.length < min) {
+      throw new NetlinkDecodeError(this.name(a.type), a.offset, `length ${a.value.length}, expected at least ${min}`);
+    }
+    return a.value;
+  }
+
+  /**
+   * The attributes nested in `a`. IPVS starts its nests with nla_nest_start_noflag(), so NLA_F_NESTED is not
+   * set: the caller knows which types are nests, the flag is not consulted.
+   */
+  nest(a: NlAttr, names: ReadonlyMap<number, string>): AttrSet {
+    return AttrSet.parse(a.value, a.offset + NLA_HDRLEN, this.order, names, this.name(a.type));
+  }
+}
+
+/** Builds attributes for requests. Nests are written without NLA_F_NESTED, as ipvsadm and the kernel do. */
+export class AttrBuilder {
+  private readonly w: ByteWriter;
+
+  constructor(order: ByteOrder) {
+    this.w = new ByteWriter(order);
+  }
+
+  private attr(type: number, write: (w: ByteWriter) => void): this {
+    const start = this.w.length;
+    this.w.u16(0).u16(type);
+    write(this.w);
+    this.w.patchU16(start, this.w.length - start);
+    this.w.pad();
+    return this;
+  }
+
+  u16(type: number, v: number): this {
+    return this.attr(type, (w) => w.u16(v));
+  }
+
+  be16(type: number, v: number): this {
+    return this.attr(type, (w) => w.be16(v));
+  }
+
+  u32(type: number, v: number): this {
+    return this.attr(type, (w) => w.u32(v));
+  }
+
+  binary(type: number, b: Uint8Array): this {
+    return this.attr(type, (w) => w.bytes(b));
+  }
+
+  /** NUL-terminated, as nla_put_string(). */
+  string(type: number, s: string): this {
+    const b = new TextEncoder().encode(s);
+    return this.attr(type, (w) => w.bytes(b).u8(0));
+  }
+
+  nest(type: number, build: (inner: AttrBuilder) => void): this {
+    const inner = new AttrBuilder(this.w.order);
+    build(inner);
+    return this.binary(type, inner.finish());
+  }
+
+  finish(): Uint8Array {
+    return this.w.finish();
+  }
+}

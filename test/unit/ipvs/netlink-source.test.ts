@@ -1,0 +1,271 @@
+import { describe, expect, it } from 'vitest';
+import { type GenlTransport, NetlinkSource } from '../../../src/ipvs/netlink-source.js';
+import type { ByteOrder } from '../../../src/ipvs/netlink/bytes.js';
+import { NetlinkDecodeError, NetlinkError } from '../../../src/ipvs/netlink/errors.js';
+import { decodeGenl, decodeHeader, decodeMessage } from '../../../src/ipvs/netlink/message.js';
+import { IpvsReadError } from '../../../src/ipvs/read-error.js';
+import {
+  configMessage,
+  daemonMessage,
+  dest,
+  destMessage,
+  HUGE,
+  infoMessage,
+  IPVS_FAMILY_ID,
+  serviceMessage,
+  SMALL,
+  svcFwmark,
+  svcTcp4StatsOnly,
+  svcUdp6,
+} from './ipvs-fixtures.js';
+import { attr, be32, genl, ip4, ip6, nlmsg, ORDERS, str, u16, u32 } from './nl.js';
+
+type Handler = (req: { type: number; cmd: number; flags: number; message: Uint8Array }) => Uint8Array[] | Error;
+
+/** A scripted kernel: answers each request with messages (or an error), and records what was asked. */
+class FakeKernel implements GenlTransport {
+  readonly asked: string[] = [];
+  closed = 0;
+  constructor(
+    private readonly order: ByteOrder,
+    private readonly handler: Handler,
+  ) {}
+  async request(message: Uint8Array, context?: string): Promise<Uint8Array[]> {
+    const m = decodeMessage(message, this.order);
+    const g = decodeGenl(m);
+    this.asked.push(context ?? '?');
+    const r = this.handler({
+      type: decodeHeader(message, 0, this.order).type,
+      cmd: g.cmd,
+      flags: m.header.flags,
+      message,
+    });
+    if (r instanceof Error) throw r;
+    return r;
+  }
+  close(): void {
+    this.closed++;
+  }
+}
+
+function ipvsKernel(o: ByteOrder, overrides: Partial<Record<number, Handler>> = {}): Handler {
+  return (req) => {
+    if (req.type === 0x10) {
+      // CTRL_CMD_GETFAMILY → CTRL_CMD_NEWFAMILY
+      return [
+        nlmsg(
+          o,
+          { type: 0x10 },
+          genl(1, 2, attr(o, 2, str('IPVS')), attr(o, 1, u16(o, IPVS_FAMILY_ID)), attr(o, 3, u32(o, 1))),
+        ),
+      ];
+    }
+    expect(req.type).toBe(IPVS_FAMILY_ID);
+    const own = overrides[req.cmd];
+    if (own) return own(req);
+    switch (req.cmd) {
+      case 15: // GET_INFO
+        return [infoMessage(o)];
+      case 13: // GET_CONFIG
+        return [configMessage(o)];
+      case 11: // GET_DAEMON
+        return [daemonMessage(o, 1, 'eth0', 3), daemonMessage(o, 2, 'eth1', 4)];
+      case 4: // GET_SERVICE dump: the IPv4 service is repeated (a dump racing with changes)
+        return [
+          serviceMessage(o, svcTcp4StatsOnly(o)),
+          serviceMessage(o, svcUdp6(o, HUGE)),
+          serviceMessage(o, svcTcp4StatsOnly(o)),
+          serviceMessage(o, svcFwmark(o, 10, 7, u32(o, 128))),
+        ];
+      case 8: {
+        // GET_DEST: answer by the selector's AF / FWMARK
+        const msg = req.message;
+        const text = Buffer.from(msg).toString('hex');
+        if (text.includes(Buffer.from(ip4(10, 0, 0, 1)).toString('hex'))) {
+          return [
+            destMessage(o, dest(o, { addr: ip4(10, 0, 0, 2), port: 80, fwd: 0, weight: 1, addrFamily: 2 })),
+            destMessage(o, dest(o, { addr: ip4(10, 0, 0, 3), port: 80, fwd: 0, weight: 2 })),
+            destMessage(o, dest(o, { addr: ip4(10, 0, 0, 2), port: 80, fwd: 0, weight: 1, addrFamily: 2 })),
+          ];
+        }
+        if (text.includes(Buffer.from(ip6('2001:db8::1')).toString('hex'))) {
+          return [
+            destMessage(
+              o,
+              dest(o, { addr: ip6('2001:db8::2'), port: 53, fwd: 3, weight: 1, addrFamily: 10, stats: HUGE }),
+            ),
+            destMessage(
+              o,
+              dest(o, {
+                addr: ip4(192, 0, 2, 9),
+                port: 0,
+                fwd: 2,
+                weight: 1,
+                addrFamily: 2,
+                tunnel: { type: 2, port: 0, flags: 1 },
+              }),
+            ),
+          ];
+        }
+        return []; // the fwmark service: no reals (or it vanished meanwhile)
+      }
+      default:
+        return new NetlinkError(22, 'EINVAL', undefined, 'unexpected');
+    }
+  };
+}
+
+describe('NetlinkSource with a scripted kernel', () => {
+  for (const o of ORDERS) {
+    it(`reads a whole snapshot, de-duplicating repeated services and reals (${o} endian)`, async () => {
+      const kernel = new FakeKernel(o, ipvsKernel(o));
+      const source = new NetlinkSource({ order: o, openSocket: async () => kernel });
+      const snap = await source.read();
+
+      expect(kernel.asked).toEqual([
+        'resolve family IPVS',
+        'IPVS_CMD_GET_INFO',
+        'IPVS_CMD_GET_CONFIG',
+        'IPVS_CMD_GET_DAEMON',
+        'IPVS_CMD_GET_SERVICE',
+        'IPVS_CMD_GET_DEST TCP/10.0.0.1:80',
+        'IPVS_CMD_GET_DEST UDP/[2001:db8::1]:53',
+        'IPVS_CMD_GET_DEST FWM6/7',
+      ]);
+      expect(snap.info).toEqual({
+        version: '1.2.1',
+        connTableSize: 4096,
+        tcpTimeout: 900,
+        tcpFinTimeout: 120,
+        udpTimeout: 300,
+        daemons: [
+          { state: 'master', interface: 'eth0', syncId: 3 },
+          { state: 'backup', interface: 'eth1', syncId: 4 },
+        ],
+      });
+      expect(snap.services.map((s) => [s.key, s.reals.length])).toEqual([
+        [{ kind: 'addr', family: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 80 }, 2],
+        [{ kind: 'addr', family: 'inet6', protocol: 'udp', address: '2001:db8::1', port: 53 }, 2],
+        [{ kind: 'fwmark', family: 'inet6', fwmark: 7 }, 0],
+      ]);
+      const [tcp, udp] = snap.services;
+      expect(tcp?.stats).toEqual(SMALL);
+      expect(tcp?.reals.map((r) => [r.family, r.address, r.weight])).toEqual([
+        ['inet', '10.0.0.2', 1],
+        ['inet', '10.0.0.3', 2], // no ADDR_FAMILY: the service's
+      ]);
+      expect(udp?.stats).toEqual(HUGE);
+      expect(udp?.reals[0]?.stats).toEqual(HUGE);
+      expect(udp?.reals[1]).toMatchObject({
+        family: 'inet',
+        address: '192.0.2.9',
+        forward: 'tunnel',
+        tunnelType: 'gre',
+        tunnelFlags: 1,
+      });
+
+      // The family is resolved once.
+      await source.read();
+      expect(kernel.asked.filter((a) => a === 'resolve family IPVS')).toHaveLength(1);
+      await source.close();
+      expect(kernel.closed).toBe(1);
+      await expect(source.read()).rejects.toThrow(/closed/);
+    });
+  }
+
+  it('an empty table is a normal, empty snapshot', async () => {
+    const o: ByteOrder = 'little';
+    const kernel = new FakeKernel(o, ipvsKernel(o, { 4: () => [], 11: () => [] }));
+    const snap = await new NetlinkSource({ order: o, openSocket: async () => kernel }).read();
+    expect(snap.services).toEqual([]);
+    expect(snap.info.daemons).toEqual([]);
+  });
+
+  it('family "IPVS" missing (ENOENT) → IpvsReadError with the modprobe hint; resolved again on the next read', async () => {
+    const o: ByteOrder = 'little';
+    let loaded = false;
+    const handler = ipvsKernel(o);
+    const kernels: FakeKernel[] = [];
+    const source = new NetlinkSource({
+      order: o,
+      openSocket: async () => {
+        const k = new FakeKernel(o, (req) =>
+          req.type === 0x10 && !loaded ? new NetlinkError(2, 'ENOENT', undefined, 'resolve family IPVS') : handler(req),
+        );
+        kernels.push(k);
+        return k;
+      },
+    });
+    const err = await source.read().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IpvsReadError);
+    expect(err).toMatchObject({
+      step: 'resolve family IPVS',
+      errno: 'ENOENT',
+      hint: 'IPVS kernel module not loaded: modprobe ip_vs',
+    });
+    expect((err as Error).message).toContain('modprobe ip_vs');
+    expect(kernels[0]?.closed).toBe(1);
+
+    loaded = true; // modprobe ip_vs
+    const snap = await source.read();
+    expect(snap.services).toHaveLength(3);
+    expect(kernels).toHaveLength(2);
+  });
+
+  it('EPERM → IpvsReadError with the CAP_NET_ADMIN hint', async () => {
+    const o: ByteOrder = 'little';
+    const kernel = new FakeKernel(
+      o,
+      ipvsKernel(o, { 15: () => new NetlinkError(1, 'EPERM', undefined, 'IPVS_CMD_GET_INFO') }),
+    );
+    const err = await new NetlinkSource({ order: o, openSocket: async () => kernel }).read().catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      name: 'IpvsReadError',
+      step: 'IPVS_CMD_GET_INFO',
+      errno: 'EPERM',
+      hint: 'needs CAP_NET_ADMIN: run as root or grant AmbientCapabilities=CAP_NET_ADMIN',
+    });
+  });
+
+  it('after any error the family is resolved again (the module may have been reloaded under a new id)', async () => {
+    const o: ByteOrder = 'little';
+    let fail = true;
+    const base = ipvsKernel(o);
+    const kernel = new FakeKernel(o, (req) =>
+      req.cmd === 4 && req.type !== 0x10 && fail ? new NetlinkError(2, 'ENOENT', undefined, 'x') : base(req),
+    );
+    const source = new NetlinkSource({ order: o, openSocket: async () => kernel });
+    await expect(source.read()).rejects.toMatchObject({ step: 'IPVS_CMD_GET_SERVICE', errno: 'ENOENT' });
+    fail = false;
+    await source.read();
+    expect(kernel.asked.filter((a) => a === 'resolve family IPVS')).toHaveLength(2);
+  });
+
+  it('a malformed reply → IpvsReadError naming the step, with the decode error as cause', async () => {
+    const o: ByteOrder = 'little';
+    const broken = serviceMessage(o, [...attr(o, 1, u16(o, 2)), ...attr(o, 4, be32(80))]);
+    const kernel = new FakeKernel(o, ipvsKernel(o, { 4: () => [broken] }));
+    const err = await new NetlinkSource({ order: o, openSocket: async () => kernel }).read().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IpvsReadError);
+    expect((err as IpvsReadError).step).toBe('IPVS_CMD_GET_SERVICE');
+    expect((err as IpvsReadError).cause).toBeInstanceOf(NetlinkDecodeError);
+  });
+
+  it('a failing socket open → IpvsReadError', async () => {
+    const source = new NetlinkSource({
+      openSocket: async () => {
+        throw new NetlinkError(93, 'EPROTONOSUPPORT', undefined, 'socket');
+      },
+    });
+    await expect(source.read()).rejects.toMatchObject({ step: 'open netlink socket', errno: 'EPROTONOSUPPORT' });
+  });
+
+  it('concurrent reads share one read', async () => {
+    const o: ByteOrder = 'little';
+    const kernel = new FakeKernel(o, ipvsKernel(o));
+    const source = new NetlinkSource({ order: o, openSocket: async () => kernel });
+    const [a, b] = await Promise.all([source.read(), source.read()]);
+    expect(a).toBe(b);
+    expect(kernel.asked.filter((x) => x === 'IPVS_CMD_GET_INFO')).toHaveLength(1);
+  });
+});
