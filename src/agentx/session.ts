@@ -69,9 +69,11 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
   private pingTimer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private readonly log: Logger;
+  private pingIntervalMs: number;
 
   constructor(private readonly options: SessionOptions) {
     super();
+    this.pingIntervalMs = options.pingIntervalMs ?? 15_000;
     this.log = options.logger.child({ component: 'agentx', socket: formatTransportAddress(options.address) });
   }
 
@@ -102,6 +104,12 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
     if (socket) await new Promise<void>((resolve) => socket.end(resolve));
     socket?.destroy();
     this.socket = undefined;
+  }
+
+  /** Changes the Ping interval; applies at once when a session is open. */
+  setPingInterval(ms: number): void {
+    this.pingIntervalMs = ms;
+    if (this.state === 'ready' && this.socket) this.startPings(this.socket);
   }
 
   /** Sends a Notify (RFC 2741 section 6.2.10) and waits for the master's Response. */
@@ -179,7 +187,7 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
         this.log.warn({ err: err.message }, 'agentx master did not answer Ping; reconnecting');
         socket.destroy();
       });
-    }, this.options.pingIntervalMs ?? 15_000);
+    }, this.pingIntervalMs);
     this.pingTimer.unref();
   }
 

@@ -2,15 +2,18 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { MasterClock } from '../agentx/master-clock.js';
 import { AgentXSession } from '../agentx/session.js';
-import type { TransportAddress } from '../agentx/transport.js';
+import { formatTransportAddress, type TransportAddress } from '../agentx/transport.js';
 import type { Snapshot } from '../ipvs/snapshot.js';
 import type { Source } from '../ipvs/source.js';
 import { LVS_MIB_ROOT } from '../mib/lvs-mib.js';
+import { diffRows } from '../mib/changes.js';
 import { buildRowsSteps, type Rows } from '../mib/rows.js';
 import { MibView } from '../mib/view.js';
-import { CounterTracker } from './counter-tracker.js';
 import { runCooperatively } from './cooperative.js';
+import { CounterTracker } from './counter-tracker.js';
+import { Notifier, type NotifierOptions } from './notifier.js';
 import { Poller, type PollResult } from './poller.js';
+import type { Settings } from './settings.js';
 
 /**
  * The daemon's wiring: source → poller → counter tracker → rows → MIB view ← AgentX session. Every request is
@@ -18,11 +21,8 @@ import { Poller, type PollResult } from './poller.js';
  */
 
 export interface AgentOptions {
-  readonly address: TransportAddress;
+  readonly settings: Settings;
   readonly source: Source;
-  readonly intervalMs: number;
-  readonly monotonic: boolean;
-  readonly pingIntervalMs: number;
   readonly logger: Logger;
   readonly version: string;
 }
@@ -37,33 +37,29 @@ const AGENT_ID = LVS_MIB_ROOT;
 
 export class Agent {
   readonly clock = new MasterClock();
-  readonly session: AgentXSession;
   readonly poller: Poller;
-  private readonly tracker: CounterTracker;
+  private session: AgentXSession;
+  private settings: Settings;
+  private tracker: CounterTracker;
   private snapshot: Snapshot = EMPTY_SNAPSHOT;
   private rows: Rows = { services: [], reals: [] };
   private view: MibView;
+  /** Whether `rows` come from a read (notifications compare two reads, never the empty start). */
+  private haveRead = false;
+  private readonly notifier: Notifier;
   private readonly log: Logger;
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(private readonly options: AgentOptions) {
+    this.settings = options.settings;
     this.log = options.logger.child({ component: 'agent' });
-    this.loopDelay.enable();
-    this.tracker = new CounterTracker({ monotonic: options.monotonic });
-    this.poller = new Poller(options.source, options.intervalMs, options.logger.child({ component: 'poller' }), (r) =>
+    this.tracker = new CounterTracker({ monotonic: this.settings.monotonic });
+    this.notifier = new Notifier(this.notifierOptions(), this.clock, this.log);
+    this.poller = new Poller(options.source, this.settings.intervalMs, options.logger.child({ component: 'poller' }), (r) =>
       this.takeSnapshot(r),
     );
     this.view = this.makeView();
-    this.session = new AgentXSession({
-      address: options.address,
-      description: `lvs-agentx ${options.version}: LVS-MIB for IPVS`,
-      id: AGENT_ID,
-      subtree: LVS_MIB_ROOT,
-      pingIntervalMs: options.pingIntervalMs,
-      logger: options.logger,
-      clock: this.clock,
-      reader: () => this.view,
-    });
+    this.session = this.makeSession(this.settings.address);
     this.poller.on('status', () => {
       this.view = this.makeView();
     });
@@ -78,7 +74,12 @@ export class Agent {
     return this.view;
   }
 
+  get agentxSession(): AgentXSession {
+    return this.session;
+  }
+
   start(): void {
+    this.loopDelay.enable();
     this.poller.start();
     this.session.start();
   }
@@ -90,6 +91,55 @@ export class Agent {
   }
 
   /**
+   * Applies new settings (SIGHUP). The AgentX session is kept unless the socket changed; a new source replaces the
+   * old one from the next read; switching monotonic counters restarts counter tracking (every row's
+   * discontinuity time moves to now, since its counters change meaning).
+   */
+  async reconfigure(next: Settings, newSource: () => Promise<Source>): Promise<void> {
+    const before = this.settings;
+    this.settings = next;
+    this.options.logger.level = next.logLevel;
+    if (next.source !== before.source) await this.poller.replaceSource(await newSource());
+    if (next.intervalMs !== before.intervalMs) this.poller.setInterval(next.intervalMs);
+    this.notifier.configure(this.notifierOptions());
+    if (next.monotonic !== before.monotonic) this.tracker = new CounterTracker({ monotonic: next.monotonic });
+    if (formatTransportAddress(next.address) !== formatTransportAddress(before.address)) {
+      await this.session.stop();
+      this.session = this.makeSession(next.address);
+      this.session.start();
+    } else if (next.pingIntervalMs !== before.pingIntervalMs) {
+      this.session.setPingInterval(next.pingIntervalMs);
+    }
+    this.log.info(
+      {
+        socket: formatTransportAddress(next.address),
+        source: next.source,
+        intervalMs: next.intervalMs,
+        monotonic: next.monotonic,
+        logLevel: next.logLevel,
+      },
+      'configuration reloaded',
+    );
+  }
+
+  private notifierOptions(): NotifierOptions {
+    return { enabled: this.settings.notifications, perMinute: this.settings.notificationLimit };
+  }
+
+  private makeSession(address: TransportAddress): AgentXSession {
+    return new AgentXSession({
+      address,
+      description: `lvs-agentx ${this.options.version}: LVS-MIB for IPVS`,
+      id: AGENT_ID,
+      subtree: LVS_MIB_ROOT,
+      pingIntervalMs: this.settings.pingIntervalMs,
+      logger: this.options.logger,
+      clock: this.clock,
+      reader: () => this.view,
+    });
+  }
+
+  /**
    * Counter tracking and row building run in slices (runCooperatively) so that a table of 100,000 real servers
    * never holds up AgentX answers; requests meanwhile get the previous view, and the new one replaces it whole.
    */
@@ -97,9 +147,12 @@ export class Agent {
     const started = performance.now();
     const tracked = await runCooperatively(this.tracker.trackSteps(snapshot, at));
     const rows = await runCooperatively(buildRowsSteps(tracked.snapshot, tracked.discontinuityAt));
+    const previous = this.rows;
     this.snapshot = tracked.snapshot;
     this.rows = rows;
     this.view = this.makeView();
+    if (this.haveRead) this.notifier.send(diffRows(previous, rows), this.session);
+    this.haveRead = true;
     if (tracked.resets.length > 0) {
       this.log.info({ rows: tracked.resets.slice(0, 20), count: tracked.resets.length }, 'counters went backwards; discontinuity time set');
     }

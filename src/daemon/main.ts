@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { snapshotToJson } from '../ipvs/snapshot-json.js';
+import type { Source } from '../ipvs/source.js';
+import { NameError } from '../mib/names.js';
+import { mrtgConfig } from '../tools/mrtg.js';
+import { oidLines } from '../tools/oid.js';
+import { snapshotTable } from '../tools/snapshot-table.js';
 import { Agent } from './agent.js';
-import { ExitCode, parseCommandLine, USAGE, UsageError, type CliCommand } from './cli.js';
+import { ExitCode, parseCommandLine, USAGE, UsageError, type CliCommand, type RunCommand } from './cli.js';
+import { readConfigFile } from './config-file.js';
 import { createLogger } from './logger.js';
+import { resolveSettings, SettingError, type Settings } from './settings.js';
 import { createSource } from './source-factory.js';
 
 function packageVersion(): string {
@@ -15,48 +24,41 @@ function packageVersion(): string {
   }
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  let command: CliCommand;
+function usageFailure(message: string): number {
+  process.stderr.write(`lvs-agentx: ${message}\n`);
+  return ExitCode.usage;
+}
+
+async function loadSettings(command: Pick<RunCommand, 'config' | 'flags'>): Promise<Settings> {
+  return resolveSettings(await readConfigFile(command.config.path, command.config.required), command.flags);
+}
+
+/** One read of the configured source, for the commands that print what the agent would serve. */
+async function readOnce(command: Pick<RunCommand, 'config' | 'flags'>) {
+  const settings = await loadSettings(command);
+  const source = await createSource(settings.source);
   try {
-    command = parseCommandLine(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`lvs-agentx: ${err.message}\n\n${USAGE}`);
-    return ExitCode.usage;
+    return await source.read();
+  } finally {
+    await source.close();
   }
-  if (command.kind === 'help') {
-    process.stdout.write(USAGE);
-    return ExitCode.ok;
-  }
-  const version = packageVersion();
-  if (command.kind === 'version') {
-    process.stdout.write(`lvs-agentx ${version}\n`);
-    return ExitCode.ok;
-  }
-  const options = command.options;
-  const logger = createLogger(options.logLevel);
-  let source;
+}
+
+async function runAgent(command: RunCommand, version: string): Promise<number> {
+  const settings = await loadSettings(command);
+  const logger = createLogger(settings.logLevel);
+  let source: Source;
   try {
-    source = await createSource(options.source);
+    source = await createSource(settings.source);
   } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`lvs-agentx: ${err.message}\n`);
-      return ExitCode.usage;
-    }
-    logger.fatal({ err: (err as Error).message, source: options.source }, 'cannot set up the source');
+    if (err instanceof UsageError) return usageFailure(err.message);
+    logger.fatal({ err: (err as Error).message, source: settings.source }, 'cannot set up the source');
     return ExitCode.failure;
   }
-  const agent = new Agent({
-    address: options.address,
-    source,
-    intervalMs: options.intervalMs,
-    monotonic: options.monotonic,
-    pingIntervalMs: options.pingIntervalMs,
-    logger,
-    version,
-  });
-  logger.info({ version, source: source.name, intervalMs: options.intervalMs }, 'lvs-agentx starting');
+  const agent = new Agent({ settings, source, logger, version });
+  logger.info({ version, source: source.name, intervalMs: settings.intervalMs, config: command.config.path }, 'lvs-agentx starting');
   agent.start();
+  process.on('SIGHUP', () => void reload(agent, command, logger));
   return new Promise<number>((resolve) => {
     let stopping = false;
     const shutdown = (signal: string): void => {
@@ -75,6 +77,76 @@ async function main(argv: readonly string[]): Promise<number> {
     process.on('SIGINT', () => shutdown('SIGINT'));
   });
 }
+
+/** SIGHUP: re-read the config file; a bad file is logged and the running configuration stays. */
+async function reload(agent: Agent, command: RunCommand, logger: Logger): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = await loadSettings(command);
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'SIGHUP: config not reloaded, keeping the running configuration');
+    return;
+  }
+  try {
+    await agent.reconfigure(settings, () => createSource(settings.source));
+  } catch (err) {
+    logger.error({ err: (err as Error).message }, 'SIGHUP: could not apply the new configuration');
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let command: CliCommand;
+  try {
+    command = parseCommandLine(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    return usageFailure(`${err.message}\n\n${USAGE}`);
+  }
+  const version = packageVersion();
+  try {
+    switch (command.kind) {
+      case 'help':
+        process.stdout.write(USAGE);
+        return ExitCode.ok;
+      case 'version':
+        process.stdout.write(`lvs-agentx ${version}\n`);
+        return ExitCode.ok;
+      case 'oid':
+        process.stdout.write(oidLines(command.args).join('\n') + '\n');
+        return ExitCode.ok;
+      case 'snapshot': {
+        const snapshot = await readOnce(command);
+        process.stdout.write(command.format === 'json' ? JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n' : snapshotTable(snapshot));
+        return ExitCode.ok;
+      }
+      case 'mrtg': {
+        const snapshot = await readOnce(command);
+        process.stdout.write(
+          mrtgConfig(snapshot, {
+            host: command.host,
+            community: command.community,
+            port: command.port,
+            workDir: command.workDir,
+            reals: command.reals,
+            rates: command.rates,
+          }),
+        );
+        return ExitCode.ok;
+      }
+      case 'run':
+        return await runAgent(command, version);
+    }
+  } catch (err) {
+    if (err instanceof SettingError || err instanceof UsageError || err instanceof NameError) return usageFailure(err.message);
+    process.stderr.write(`lvs-agentx: ${(err as Error).message}\n`);
+    return ExitCode.failure;
+  }
+}
+
+process.on('unhandledRejection', (reason) => {
+  // Every promise in the daemon is handled; one that is not is a bug worth a loud line, not a crash.
+  process.stderr.write(`lvs-agentx: unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}\n`);
+});
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -28,8 +28,8 @@ export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
   private current: AgentStatus;
 
   constructor(
-    private readonly source: Source,
-    private readonly intervalMs: number,
+    private source: Source,
+    private intervalMs: number,
     private readonly log: Logger,
     private readonly consume: SnapshotConsumer,
   ) {
@@ -48,6 +48,24 @@ export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
   /** Reads now unless a read is under way. */
   async pollNow(): Promise<void> {
     if (!this.running) await this.poll();
+  }
+
+  /** Reads from `next` from now on (the previous source is closed); the status keeps its counters. */
+  async replaceSource(next: Source): Promise<void> {
+    const previous = this.source;
+    this.source = next;
+    this.current = { ...this.current, source: next.name };
+    this.emit('status', this.current);
+    await previous.close();
+    if (!this.running) await this.poll();
+  }
+
+  setInterval(ms: number): void {
+    this.intervalMs = ms;
+    if (!this.running && !this.stopped) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => void this.poll(), ms);
+    }
   }
 
   async stop(): Promise<void> {

@@ -134,8 +134,19 @@ const EXPECTED: ReadonlyArray<readonly [name: string, suffix: string]> = [
   ['lvsRealInetGroup', '19.2.7'],
   ['lvsRealTunnelGroup', '19.2.8'],
   ['lvsRealHCGroup', '19.2.9'],
+  ['lvsNotifyObjectsGroup', '19.2.10'],
+  ['lvsNotificationGroup', '19.2.11'],
   ['lvsNotifications', '20'],
   ['lvsNotificationPrefix', '20.0'],
+  ['lvsServiceAdded', '20.0.1'],
+  ['lvsServiceRemoved', '20.0.2'],
+  ['lvsRealAdded', '20.0.3'],
+  ['lvsRealRemoved', '20.0.4'],
+  ['lvsRealWeightChanged', '20.0.5'],
+  ['lvsNotifyObjects', '20.1'],
+  ['lvsNotifyServiceName', '20.1.1'],
+  ['lvsNotifyRealName', '20.1.2'],
+  ['lvsNotifyPreviousWeight', '20.1.3'],
 ];
 
 const expectedOid = (suffix: string): string => (suffix === '' ? LVS : `${LVS}.${suffix}`);

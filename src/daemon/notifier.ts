@@ -1,0 +1,63 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import type { MasterClock } from '../agentx/master-clock.js';
+import type { AgentXSession } from '../agentx/session.js';
+import type { Change } from '../mib/changes.js';
+import { notificationVarBinds } from '../mib/notifications.js';
+
+/**
+ * Sends LVS-MIB notifications through the AgentX session (snmpd turns them into traps or informs for its
+ * configured sinks). Switchable, and rate-limited: at most `perMinute` in any rolling minute; what is over the
+ * limit is dropped and counted in one log line per minute. Nothing is queued while snmpd is away: a notification
+ * reports a change as it is seen, and the table itself stays walkable.
+ */
+export interface NotifierOptions {
+  readonly enabled: boolean;
+  readonly perMinute: number;
+}
+
+export class Notifier {
+  private sent: number[] = [];
+  private dropped = 0;
+  private lastDropLog = -Infinity;
+
+  constructor(
+    private options: NotifierOptions,
+    private readonly clock: MasterClock,
+    private readonly log: Logger,
+  ) {}
+
+  configure(options: NotifierOptions): void {
+    this.options = options;
+  }
+
+  /** Sends each change (in order) unless disabled, over the limit or without a session. */
+  send(changes: readonly Change[], session: AgentXSession): void {
+    if (!this.options.enabled || changes.length === 0) return;
+    const now = performance.now();
+    this.sent = this.sent.filter((t) => now - t < 60_000);
+    for (const change of changes) {
+      if (!session.isReady) {
+        this.log.debug({ kind: change.kind }, 'no AgentX session: notification not sent');
+        continue;
+      }
+      if (this.sent.length >= this.options.perMinute) {
+        this.dropped++;
+        continue;
+      }
+      this.sent.push(now);
+      const varbinds = notificationVarBinds(change, this.clock.sysUpTime(now), (at) => this.clock.timeStamp(at));
+      session.notify(varbinds).then(
+        (response) => {
+          if (response.error !== 0) this.log.warn({ kind: change.kind, error: response.error }, 'snmpd refused a notification');
+        },
+        (err: unknown) => this.log.warn({ kind: change.kind, err: (err as Error).message }, 'notification not delivered to snmpd'),
+      );
+    }
+    if (this.dropped > 0 && now - this.lastDropLog >= 60_000) {
+      this.log.warn({ dropped: this.dropped, perMinute: this.options.perMinute }, 'notification rate limit reached; changes not notified');
+      this.dropped = 0;
+      this.lastDropLog = now;
+    }
+  }
+}

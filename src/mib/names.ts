@@ -1,0 +1,50 @@
+import { formatAddress, parseAddress } from '../ipvs/address.js';
+import { realName, serviceName } from '../ipvs/service-key.js';
+import type { Protocol, ServiceKey } from '../ipvs/snapshot.js';
+
+/**
+ * Reading the canonical row names back (for `lvs-agentx oid`): any spelling of the same service or real server
+ * (lower-case protocol, uncompressed IPv6) gives the canonical name the agent uses as the index.
+ */
+
+export class NameError extends Error {
+  override readonly name = 'NameError';
+}
+
+const SERVICE_FORMS = 'TCP/10.0.0.1:80, UDP/[2001:db8::1]:53, SCTP/10.0.0.1:9000, FWM/7 or FWM6/7';
+
+function hostPort(text: string, what: string, forms: string): { family: 'inet' | 'inet6'; address: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new NameError(`${what} "${text}": expected ${forms}`);
+  const host = (m[1] ?? m[2]) as string;
+  let parsed;
+  try {
+    parsed = parseAddress(host);
+  } catch {
+    throw new NameError(`${what} "${text}": "${host}" is not an IPv4 or IPv6 address`);
+  }
+  if (parsed.family === 'inet6' && m[1] === undefined) throw new NameError(`${what} "${text}": write IPv6 addresses in brackets, like [2001:db8::1]:80`);
+  return { family: parsed.family, address: formatAddress(parsed.family, parsed.bytes), port };
+}
+
+export function parseServiceName(text: string): ServiceKey {
+  const fw = /^(FWM6?)\/(\d{1,10})$/i.exec(text);
+  if (fw) {
+    const mark = Number(fw[2]);
+    if (mark > 0xffffffff) throw new NameError(`service "${text}": fwmark above 2^32-1`);
+    return { kind: 'fwmark', family: (fw[1] as string).toUpperCase() === 'FWM6' ? 'inet6' : 'inet', fwmark: mark };
+  }
+  const m = /^(TCP|UDP|SCTP)\/(.+)$/i.exec(text);
+  if (!m) throw new NameError(`service "${text}": expected ${SERVICE_FORMS}`);
+  const hp = hostPort(m[2] as string, 'service', SERVICE_FORMS);
+  return { kind: 'addr', protocol: (m[1] as string).toLowerCase() as Protocol, ...hp };
+}
+
+export function canonicalServiceName(text: string): string {
+  return serviceName(parseServiceName(text));
+}
+
+export function canonicalRealName(text: string): string {
+  return realName(hostPort(text, 'real server', '10.0.0.2:80 or [2001:db8::2]:80'));
+}
