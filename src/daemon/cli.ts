@@ -163,7 +163,7 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       port,
       reals: values.reals ?? false,
       rates: values.rates ?? false,
-      workDir: values.workdir ?? '/var/www/mrtg',
+      workDir: values.workdir ?? '/var/www/html/mrtg',
       ...settingsFrom(values),
     };
   }

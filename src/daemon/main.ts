@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { snapshotToJson } from '../ipvs/snapshot-json.js';
 import type { Source } from '../ipvs/source.js';
 import { NameError } from '../mib/names.js';
-import { mrtgConfig } from '../tools/mrtg.js';
+import { MrtgConfigError, mrtgConfig } from '../tools/mrtg.js';
 import { oidLines } from '../tools/oid.js';
 import { snapshotTable } from '../tools/snapshot-table.js';
 import { Agent } from './agent.js';
@@ -137,7 +137,9 @@ async function main(argv: readonly string[]): Promise<number> {
         return await runAgent(command, version);
     }
   } catch (err) {
-    if (err instanceof SettingError || err instanceof UsageError || err instanceof NameError) return usageFailure(err.message);
+    if (err instanceof SettingError || err instanceof UsageError || err instanceof NameError || err instanceof MrtgConfigError) {
+      return usageFailure(err.message);
+    }
     process.stderr.write(`lvs-agentx: ${(err as Error).message}\n`);
     return ExitCode.failure;
   }

@@ -144,11 +144,14 @@ function snmpAddress(options: MrtgOptions): string {
   // line start an external command. Refuse what cannot be written safely instead of escaping half-way.
   if (community === '' || /[\s@`\\]/.test(community) || /[^\x21-\x7e]/.test(community)) {
     throw new MrtgConfigError(
-      `mrtg: community ${JSON.stringify(community)} cannot be written into an MRTG Target: use printable ASCII without spaces, @, \\ or backticks`,
+      `mrtg: community ${JSON.stringify(community)} cannot be written into an MRTG Target: ` +
+        'use printable ASCII without spaces, @, \\ or backticks',
     );
   }
   const port = options.port ?? 161;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new MrtgConfigError(`mrtg: port ${port}: expected 1-65535`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new MrtgConfigError(`mrtg: port ${port}: expected 1-65535`);
+  }
   return `${community}@${mrtgHost(options.host)}:${port}::::2`;
 }
 
@@ -157,7 +160,9 @@ function mrtgHost(host: string): string {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   if (bare.includes(':')) {
     if (/^[0-9a-fA-F:]+$/.test(bare)) return `[${bare}]`;
-    throw new MrtgConfigError(`mrtg: host "${host}": MRTG takes IPv6 literals of hex digits and colons only (no embedded IPv4, no zone)`);
+    throw new MrtgConfigError(
+      `mrtg: host "${host}": MRTG takes IPv6 literals of hex digits and colons only (no embedded IPv4, no zone)`,
+    );
   }
   if (/^[-\w]+(\.[-\w]+)*$/.test(bare)) return bare;
   throw new MrtgConfigError(`mrtg: host "${host}": expected a DNS name, an IPv4 address or an IPv6 address`);
