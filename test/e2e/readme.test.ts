@@ -98,6 +98,14 @@ function run(command: string): Promise<{ code: number; output: string }> {
 
 describe('README examples', () => {
   const all = examples();
+  it("shows the package's snmpd drop-in as it is shipped", () => {
+    const shown = blocks.find((b) => b.lang === 'conf' && b.body.startsWith("# snmpd.conf (the package's drop-in"));
+    const shipped = readFileSync(join(REPO, 'packaging', 'snmpd.conf.d', 'lvs-agentx.conf'), 'utf8');
+    const working = (text: string): string[] => text.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+    expect(shown).toBeDefined();
+    expect(working(shown?.body ?? '')).toEqual(working(shipped));
+  });
+
   it('has examples to run', () => {
     expect(all.length).toBeGreaterThan(5);
   });
