@@ -13,7 +13,7 @@ MIB_CACHE="$REPO_ROOT/.cache/mibs"
 KERNEL_CACHE="$REPO_ROOT/.cache/kernel"
 
 # Debian packages for the MIB compile test and the snmpd end-to-end tests.
-BASE_PACKAGES=(snmpd snmp snmptrapd smitools mrtg)
+BASE_PACKAGES=(snmpd snmp snmptrapd smitools mrtg systemd adduser)
 # Debian packages for the kernel tests (an IPVS kernel booted under qemu).
 KERNEL_PACKAGES=(qemu-system-x86 busybox-static ipvsadm)
 
