@@ -197,4 +197,13 @@ describe('a misbehaving master', () => {
     expect(agent.alive).toBe(true);
     expect(agent.logLines.join('\n')).toMatch(/malformed PDU answered with parseError/);
   });
+
+  it('sends Close (shutdown) on SIGTERM and exits 0', async () => {
+    const current = master.connections[master.connections.length - 1] as Connection;
+    const exited = agent.stop('SIGTERM');
+    const close = await current.next();
+    expect(close).toMatchObject({ type: PduType.Close, sessionId: SESSION + 2, reason: 5 });
+    current.respond(close, SESSION + 2);
+    expect(await exited).toBe(0);
+  });
 });
