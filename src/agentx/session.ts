@@ -70,6 +70,7 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
   private attempt = 0;
   private readonly log: Logger;
   private pingIntervalMs: number;
+  private lastProblem: string | undefined;
 
   constructor(private readonly options: SessionOptions) {
     super();
@@ -123,12 +124,17 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
     this.framer = new Framer();
     const socket = connectTransport(this.options.address);
     this.socket = socket;
-    socket.on('connect', () => this.guard('connect', () => void this.handshake(socket)));
+    // A TCP master that drops SYNs would otherwise hold us for the kernel's connect timeout (minutes).
+    const connectTimer = setTimeout(() => socket.destroy(new Error('connect timed out after 5 s')), 5000);
+    socket.once('close', () => clearTimeout(connectTimer));
+    socket.on('connect', () => {
+      clearTimeout(connectTimer);
+      this.guard('connect', () => void this.handshake(socket));
+    });
     socket.on('data', (chunk: Buffer) => this.guard('data', () => this.onData(socket, chunk)));
     socket.on('error', (err: NodeJS.ErrnoException) => {
       // 'close' follows every 'error'; the reconnect happens there.
-      const level = this.attempt > 0 && (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') ? 'debug' : 'warn';
-      this.log[level]({ code: err.code, err: err.message }, 'agentx connection error');
+      this.problem({ code: err.code, err: err.message }, 'agentx connection error', err.code ?? err.message);
     });
     socket.on('close', () => this.guard('close', () => this.onClose(socket)));
   }
@@ -168,12 +174,13 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
       }
       this.state = 'ready';
       this.attempt = 0;
+      this.lastProblem = undefined;
       this.startPings(socket);
       this.log.info({ sessionId: this.sessionId }, 'agentx session open, LVS-MIB registered');
       this.emit('ready', this.sessionId);
     } catch (err) {
       if (socket !== this.socket || this.state === 'stopped') return;
-      this.log.warn({ err: (err as Error).message }, 'agentx handshake failed; will reconnect');
+      this.problem({ err: (err as Error).message }, 'agentx handshake failed; will reconnect', (err as Error).message);
       socket.destroy();
     }
   }
@@ -259,7 +266,7 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
   }
 
   private answer(socket: net.Socket, pdu: Pdu): void {
-    let body;
+    let body: ReturnType<typeof dispatch>;
     if (this.state !== 'ready' || pdu.sessionId !== this.sessionId) {
       body = { error: ResponseError.notOpen, index: 0, varbinds: [] };
     } else {
@@ -293,7 +300,6 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
     const max = this.options.reconnectMaxMs ?? 1000;
     const delay = Math.min(max, min * 2 ** Math.min(this.attempt, 16));
     this.attempt++;
-    if (this.attempt === 4) this.log.warn({ retryMs: max }, 'agentx master not reachable yet; still retrying');
     this.reconnectTimer = setTimeout(() => this.guard('reconnect', () => this.connect()), delay);
   }
 
@@ -340,6 +346,16 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
     const id = this.nextPacketId;
     this.nextPacketId = this.nextPacketId >= 0x7fffffff ? 1 : this.nextPacketId + 1;
     return id;
+  }
+
+  /**
+   * Logs a connection problem once at warn while it persists (snmpd down for an hour must not mean 3,600 warnings),
+   * and again at warn when it changes; repeats go to debug.
+   */
+  private problem(context: Record<string, unknown>, message: string, key: string): void {
+    const repeated = this.lastProblem === key;
+    this.lastProblem = key;
+    this.log[repeated ? 'debug' : 'warn']({ ...context, attempt: this.attempt }, message);
   }
 
   /** Runs a socket/timer callback; whatever it throws is logged, and the session moves on to a fresh connection. */
