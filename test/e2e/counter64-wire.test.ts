@@ -1,13 +1,8 @@
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as asn1js from 'asn1js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess } from './harness/agent-process.js';
+import { Director } from './harness/director.js';
 import { stringIndex } from './harness/expected.js';
-import { PrivateSnmpd } from './harness/snmpd.js';
-import { REPO } from './harness/tools.js';
 
 /**
  * The bytes themselves: an SNMPv2c GetRequest sent over UDP to the private snmpd, its raw response decoded with
@@ -25,23 +20,14 @@ const CASES: { oid: string; value: bigint; ber: string }[] = [
   { oid: `${ROOT}.17.1.14.${IDX}`, value: 2n ** 64n - 1n, ber: '00ffffffffffffffff' },
 ];
 
-let snmpd: PrivateSnmpd;
-let agent: AgentProcess;
-let dir: string;
+let director: Director;
 
 beforeAll(async () => {
-  snmpd = await PrivateSnmpd.start();
-  dir = mkdtempSync(join(tmpdir(), 'lvs-agentx-c64-'));
-  const file = join(dir, 'snapshot.json');
-  writeFileSync(file, readFileSync(join(REPO, 'test', 'fixtures', 'all-kinds.json')));
-  agent = AgentProcess.start(['-x', `unix:${snmpd.socketPath}`, '-s', `file:${file}`, '-i', '1']);
-  await agent.waitServing(snmpd.target, `.${CASES[0]?.oid}`);
+  director = await Director.start({ waitFor: `.${CASES[0]?.oid}` });
 }, 30_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  await snmpd?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await director?.stop();
 });
 
 function getRequest(requestId: number, oids: readonly string[]): ArrayBuffer {
@@ -73,7 +59,7 @@ async function exchange(request: ArrayBuffer): Promise<Buffer> {
         clearTimeout(timer);
         resolve(msg);
       });
-      socket.send(Buffer.from(request), snmpd.port, '127.0.0.1');
+      socket.send(Buffer.from(request), director.snmpd.port, '127.0.0.1');
     });
   } finally {
     socket.close();

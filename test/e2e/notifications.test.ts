@@ -1,27 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess } from './harness/agent-process.js';
+import { Director, FIXTURE, LVS_ROOT as ROOT } from './harness/director.js';
 import { stringIndex } from './harness/expected.js';
-import { PrivateSnmpd } from './harness/snmpd.js';
 import { PrivateSnmptrapd, type ReceivedTrap } from './harness/snmptrapd.js';
-import { REPO } from './harness/tools.js';
 
 /**
  * Notifications end to end: the agent sees changes between reads of a snapshot file, sends AgentX Notify PDUs,
  * the private snmpd turns them into SNMPv2c traps for its trap2sink, and Debian's snmptrapd receives them.
  */
 
-const ROOT = '.1.3.6.1.4.1.8225.4711';
 const N = `${ROOT}.20.0`;
-const base = JSON.parse(readFileSync(join(REPO, 'test', 'fixtures', 'all-kinds.json'), 'utf8'));
+const base = JSON.parse(readFileSync(FIXTURE, 'utf8'));
 
-let dir: string;
 let trapd: PrivateSnmptrapd;
-let snmpd: PrivateSnmpd;
-let agent: AgentProcess;
-let file: string;
+let director: Director;
 
 function hex(text: string): string {
   return 'Hex-STRING: ' + [...Buffer.from(text)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
@@ -38,20 +30,13 @@ async function waitForTraps(count: number): Promise<ReceivedTrap[]> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'lvs-agentx-notify-'));
-  file = join(dir, 'snapshot.json');
-  writeFileSync(file, JSON.stringify(base));
   trapd = await PrivateSnmptrapd.start();
-  snmpd = await PrivateSnmpd.start({ extraConfig: [trapd.sinkLine] });
-  agent = AgentProcess.start(['-x', `unix:${snmpd.socketPath}`, '-s', `file:${file}`, '-i', '0.2', '--notification-limit', '5']);
-  await agent.waitServing(snmpd.target, `${ROOT}.17.1.2${stringIndex('TCP/10.0.0.1:80')}`);
+  director = await Director.start({ snapshot: base, snmpdConfig: [trapd.sinkLine], agentArgs: ['-i', '0.2', '--notification-limit', '5'] });
 }, 30_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  await snmpd?.stop();
+  await director?.stop();
   await trapd?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('notifications through snmpd to snmptrapd', () => {
@@ -67,7 +52,7 @@ describe('notifications through snmpd to snmptrapd', () => {
     doc.services[0].reals.push({ address: '2001:db8::99', port: 53 }); // added to UDP/[2001:db8::1]:53
     doc.services.splice(2, 1); // SCTP/10.0.0.1:9000 removed
     doc.services.push({ protocol: 'tcp', address: '10.9.9.9', port: 8080, scheduler: 'rr', reals: [] }); // added
-    writeFileSync(file, JSON.stringify(doc));
+    director.writeSnapshot(doc);
     const traps = await waitForTraps(5);
     const byKind = new Map(traps.map((t) => [t.trapOid, t.varbinds]));
 
@@ -105,11 +90,11 @@ describe('notifications through snmpd to snmptrapd', () => {
 
   it('holds to the rate limit and says so in the log', async () => {
     // 5 a minute, 5 already sent this minute: everything further is dropped and counted.
-    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    const doc = director.readSnapshot();
     for (let i = 0; i < 3; i++) doc.services.push({ protocol: 'udp', address: `10.8.8.${i + 1}`, port: 53, reals: [] });
-    writeFileSync(file, JSON.stringify(doc));
+    director.writeSnapshot(doc);
     await new Promise((r) => setTimeout(r, 1500));
     expect(trapd.traps().filter((t) => t.trapOid.startsWith(N))).toHaveLength(5);
-    expect(agent.logLines.join('\n')).toMatch(/notification rate limit reached/);
+    expect(director.agent.logLines.join('\n')).toMatch(/notification rate limit reached/);
   });
 });

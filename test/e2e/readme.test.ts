@@ -3,9 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_BIN, AgentProcess } from './harness/agent-process.js';
-import { stringIndex } from './harness/expected.js';
-import { PrivateSnmpd } from './harness/snmpd.js';
+import { AGENT_BIN } from './harness/agent-process.js';
+import { Director } from './harness/director.js';
 import { MIB_DIRS, REPO } from './harness/tools.js';
 
 /**
@@ -61,26 +60,20 @@ function contains(actual: readonly string[], expected: readonly string[]): strin
   return undefined;
 }
 
+let director: Director;
 let dir: string;
-let snmpd: PrivateSnmpd;
-let agent: AgentProcess;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'lvs-agentx-readme-'));
   const config = blocks.filter((b) => b.lang === 'conf' && b.body.startsWith('# snmpd.conf')).flatMap((b) => b.body.split('\n'));
   // The README's snippets name the system socket; the private snmpd keeps its own, and its own listening address.
   const usable = config.filter((l) => !/^\s*(agentXSocket|agentaddress)\b/.test(l));
-  snmpd = await PrivateSnmpd.start({ extraConfig: usable });
-  const snapshot = join(dir, 'snapshot.json');
-  writeFileSync(snapshot, readFileSync(join(REPO, 'test', 'fixtures', 'all-kinds.json')));
-  agent = AgentProcess.start(['-x', `unix:${snmpd.socketPath}`, '-s', `file:${snapshot}`, '-i', '1']);
-  await agent.waitServing(snmpd.target, `.1.3.6.1.4.1.8225.4711.17.1.2${stringIndex('TCP/10.0.0.1:80')}`);
-  writeFileSync(join(dir, 'snmp.conf'), `defaultPort ${snmpd.port}\n`);
+  director = await Director.start({ snmpdConfig: usable, agentArgs: ['-i', '1'] });
+  dir = mkdtempSync(join(tmpdir(), 'lvs-agentx-readme-'));
+  writeFileSync(join(dir, 'snmp.conf'), `defaultPort ${director.snmpd.port}\n`);
 }, 30_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  await snmpd?.stop();
+  await director?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,27 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess } from './harness/agent-process.js';
+import { Director, FIXTURE, LVS_ROOT as ROOT } from './harness/director.js';
 import { stringIndex } from './harness/expected.js';
-import { PrivateSnmpd } from './harness/snmpd.js';
-import { NUMERIC, parseVarBinds, REPO, snmp, type WalkedVarBind } from './harness/tools.js';
+import { NUMERIC, parseVarBinds, snmp, type WalkedVarBind } from './harness/tools.js';
 
 /**
  * One OID means one service: two directors (two snmpd + agent pairs) given the same services in different
  * orders expose identical OIDs, and adding or removing other services never moves an existing row.
  */
 
-const ROOT = '.1.3.6.1.4.1.8225.4711';
-const base = JSON.parse(readFileSync(join(REPO, 'test', 'fixtures', 'all-kinds.json'), 'utf8'));
+const base = JSON.parse(readFileSync(FIXTURE, 'utf8'));
 
-interface Director {
-  snmpd: PrivateSnmpd;
-  agent: AgentProcess;
-  file: string;
-}
-
-let dir: string;
 const directors: Director[] = [];
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {
@@ -35,19 +24,19 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-function withServices(services: unknown[]): string {
-  return JSON.stringify({ ...base, services });
+function withServices(services: unknown[]): unknown {
+  return { ...base, services };
 }
 
 async function walk(d: Director): Promise<WalkedVarBind[]> {
-  const { stdout } = await snmp('snmpbulkwalk', ['-v2c', '-c', 'public', ...NUMERIC, d.snmpd.target, `${ROOT}.17`]);
+  const { stdout } = await snmp('snmpbulkwalk', ['-v2c', '-c', 'public', ...NUMERIC, d.target, `${ROOT}.17`]);
   return parseVarBinds(stdout).filter((v) => !v.oid.startsWith(`${ROOT}.17.1.37.`) && !v.oid.startsWith(`${ROOT}.18.1.36.`));
 }
 
 async function waitFor(d: Director, oid: string, present: boolean): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const { stdout } = await snmp('snmpget', ['-v2c', '-c', 'public', '-On', d.snmpd.target, oid]);
+    const { stdout } = await snmp('snmpget', ['-v2c', '-c', 'public', '-On', d.target, oid]);
     if (/No Such Instance/.test(stdout) !== present) return;
     if (Date.now() > deadline) throw new Error(`${oid} still ${present ? 'absent' : 'present'}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -55,23 +44,13 @@ async function waitFor(d: Director, oid: string, present: boolean): Promise<void
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'lvs-agentx-stable-'));
   for (const [i, order] of [base.services, [...base.services].reverse()].entries()) {
-    const file = join(dir, `director${i}.json`);
-    writeFileSync(file, withServices(shuffled(order, i + 1)));
-    const snmpd = await PrivateSnmpd.start();
-    const agent = AgentProcess.start(['-x', `unix:${snmpd.socketPath}`, '-s', `file:${file}`, '-i', '0.2']);
-    directors.push({ snmpd, agent, file });
-    await agent.waitServing(snmpd.target, `${ROOT}.17.1.2${stringIndex('TCP/10.0.0.1:80')}`);
+    directors.push(await Director.start({ snapshot: withServices(shuffled(order, i + 1)), agentArgs: ['-i', '0.2'] }));
   }
 }, 60_000);
 
 afterAll(async () => {
-  for (const d of directors) {
-    await d.agent.stop();
-    await d.snmpd.stop();
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const d of directors) await d.stop();
 });
 
 describe('row identity', () => {
@@ -94,7 +73,7 @@ describe('row identity', () => {
       { protocol: 'udp', address: '1.1.1.1', port: 53, reals: [] },
     ];
     const kept = base.services.filter((s: { address?: string; fwmark?: number }) => s.address !== '10.0.0.9' && s.fwmark === undefined);
-    writeFileSync(d.file, withServices(shuffled([...extra, ...kept], 99)));
+    d.writeSnapshot(withServices(shuffled([...extra, ...kept], 99)));
     await waitFor(d, `${ROOT}.17.1.2${stringIndex('TCP/10.0.0.0:1')}`, true);
     await waitFor(d, `${ROOT}.17.1.2${stringIndex('FWM/7')}`, false);
     const after = (await walk(d)).filter((v) => v.oid.includes(stringIndex('TCP/10.0.0.1:80')));

@@ -1,35 +1,21 @@
-import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess } from './harness/agent-process.js';
+import { Director, FIXTURE, LVS_ROOT as ROOT } from './harness/director.js';
 import { expectedVarBinds, isTimingDependent, realNameOf, serviceNameOf, stringIndex } from './harness/expected.js';
-import { PrivateSnmpd } from './harness/snmpd.js';
 import { NUMERIC, parseVarBinds, REPO, snmp, type WalkedVarBind } from './harness/tools.js';
 
-const ROOT = '.1.3.6.1.4.1.8225.4711';
-const FIXTURE = join(REPO, 'test', 'fixtures', 'all-kinds.json');
 const doc = JSON.parse(readFileSync(FIXTURE, 'utf8'));
 
-let snmpd: PrivateSnmpd;
-let agent: AgentProcess;
-let dir: string;
+let director: Director;
 let source: string;
 
 beforeAll(async () => {
-  snmpd = await PrivateSnmpd.start();
-  dir = mkdtempSync(join(tmpdir(), 'lvs-agentx-walk-'));
-  const file = join(dir, 'snapshot.json');
-  writeFileSync(file, JSON.stringify(doc));
-  source = `file:${file}`;
-  agent = AgentProcess.start(['-x', `unix:${snmpd.socketPath}`, '-s', source, '-i', '0.5', '-l', 'debug']);
-  await agent.waitServing(snmpd.target, `${ROOT}.17.1.2${stringIndex('TCP/10.0.0.1:80')}`);
+  director = await Director.start({ snapshot: doc, agentArgs: ['-l', 'debug'] });
+  source = director.source;
 }, 30_000);
 
 afterAll(async () => {
-  await agent?.stop();
-  await snmpd?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await director?.stop();
 });
 
 function byOid(vbs: readonly WalkedVarBind[]): Map<string, WalkedVarBind> {
@@ -72,7 +58,7 @@ describe('LVS-MIB through a real snmpd', () => {
   let walked: WalkedVarBind[];
 
   it('snmpwalk returns every scalar and every column of both tables, exactly, in OID order', async () => {
-    const { stdout } = await snmp('snmpwalk', ['-v2c', '-c', 'public', ...NUMERIC, snmpd.target, ROOT]);
+    const { stdout } = await snmp('snmpwalk', ['-v2c', '-c', 'public', ...NUMERIC, director.target, ROOT]);
     walked = parseVarBinds(stdout);
     expect(ascending(walked)).toBe(true);
     compareWithExpected(byOid(walked));
@@ -84,7 +70,7 @@ describe('LVS-MIB through a real snmpd', () => {
   });
 
   it('snmpbulkwalk returns the same varbinds as snmpwalk', async () => {
-    const { stdout } = await snmp('snmpbulkwalk', ['-v2c', '-c', 'public', '-Cr25', ...NUMERIC, snmpd.target, ROOT]);
+    const { stdout } = await snmp('snmpbulkwalk', ['-v2c', '-c', 'public', '-Cr25', ...NUMERIC, director.target, ROOT]);
     const bulk = parseVarBinds(stdout);
     expect(ascending(bulk)).toBe(true);
     compareWithExpected(byOid(bulk));
@@ -95,7 +81,7 @@ describe('LVS-MIB through a real snmpd', () => {
     const expected = [...expectedVarBinds(doc, { source }).keys()];
     const got = new Map<string, WalkedVarBind>();
     for (let i = 0; i < expected.length; i += 40) {
-      const { stdout } = await snmp('snmpget', ['-v2c', '-c', 'public', ...NUMERIC, snmpd.target, ...expected.slice(i, i + 40)]);
+      const { stdout } = await snmp('snmpget', ['-v2c', '-c', 'public', ...NUMERIC, director.target, ...expected.slice(i, i + 40)]);
       for (const v of parseVarBinds(stdout)) got.set(v.oid, v);
     }
     compareWithExpected(got);
@@ -110,7 +96,7 @@ describe('LVS-MIB through a real snmpd', () => {
       '9223372036854775808': `${ROOT}.17.1.13${idx}`, // lvsServiceStatsInBytes
       '18446744073709551615': `${ROOT}.17.1.14${idx}`, // lvsServiceStatsOutBytes
     };
-    const { stdout } = await snmp('snmpget', ['-v2c', '-c', 'public', ...NUMERIC, snmpd.target, ...Object.values(oids)]);
+    const { stdout } = await snmp('snmpget', ['-v2c', '-c', 'public', ...NUMERIC, director.target, ...Object.values(oids)]);
     const got = byOid(parseVarBinds(stdout));
     for (const [value, oid] of Object.entries(oids)) {
       expect(got.get(oid)).toEqual({ oid, type: 'Counter64', value });
@@ -119,7 +105,7 @@ describe('LVS-MIB through a real snmpd', () => {
 
   it('serves TimeStamps in snmpd sysUpTime timebase', async () => {
     const idx = stringIndex('TCP/10.0.0.1:80');
-    const { stdout } = await snmp('snmpget', ['-v2c', '-c', 'public', '-On', snmpd.target, '.1.3.6.1.2.1.1.3.0', `${ROOT}.17.1.37${idx}`, `${ROOT}.10.0`]);
+    const { stdout } = await snmp('snmpget', ['-v2c', '-c', 'public', '-On', director.target, '.1.3.6.1.2.1.1.3.0', `${ROOT}.17.1.37${idx}`, `${ROOT}.10.0`]);
     const ticks = parseVarBinds(stdout).map((v) => Number(/\((\d+)\)/.exec(v.value)?.[1]));
     const [uptime, discontinuity, lastRead] = ticks as [number, number, number];
     expect(discontinuity).toBeGreaterThan(0);
@@ -147,21 +133,21 @@ describe('LVS-MIB through a real snmpd', () => {
       [`${ROOT}.18.1.6${idx}${stringIndex('10.0.0.2:80')}`, 'i', '0'],
     ];
     for (const [oid, type, value] of attempts) {
-      const err = await snmp('snmpset', ['-v2c', '-c', 'private', snmpd.target, oid, type, value]).then(
+      const err = await snmp('snmpset', ['-v2c', '-c', 'private', director.target, oid, type, value]).then(
         () => undefined,
         (e: Error) => e,
       );
       expect(err?.message).toMatch(/notWritable/);
     }
-    expect(agent.alive).toBe(true);
+    expect(director.agent.alive).toBe(true);
   });
 
   it('loads LVS-MIB in the tools: names in snmpwalk and snmptable', async () => {
     const mib = ['-M', `+${REPO}/mibs:${REPO}/.cache/mibs`, '-m', 'LVS-MIB'];
-    const { stdout } = await snmp('snmpwalk', ['-v2c', '-c', 'public', ...mib, snmpd.target, 'LVS-MIB::lvsServiceStatsInBytes']);
+    const { stdout } = await snmp('snmpwalk', ['-v2c', '-c', 'public', ...mib, director.target, 'LVS-MIB::lvsServiceStatsInBytes']);
     expect(stdout).toContain('LVS-MIB::lvsServiceStatsInBytes."TCP/10.0.0.1:80" = Counter64: 9223372036854775808');
     expect(stdout).toContain('LVS-MIB::lvsServiceStatsInBytes."UDP/[2001:db8::1]:53" = Counter64: 25000');
-    const table = await snmp('snmptable', ['-v2c', '-c', 'public', ...mib, '-Ci', '-Cb', snmpd.target, 'LVS-MIB::lvsServiceTable']);
+    const table = await snmp('snmptable', ['-v2c', '-c', 'public', ...mib, '-Ci', '-Cb', director.target, 'LVS-MIB::lvsServiceTable']);
     expect(table.stdout).toMatch(/SchedType/);
     for (const name of doc.services.map(serviceNameOf)) expect(table.stdout).toContain(name);
   });
