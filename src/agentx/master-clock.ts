@@ -4,20 +4,36 @@
  * time) and Notify's sysUpTime.0 must be expressed in the master's ticks. Each Response from the master carries
  * its sysUpTime (RFC 2741 section 6.2.16); we anchor it to our monotonic clock.
  *
+ * The anchor is taken once per session and then kept: every Response carries its own delay and its own position
+ * within snmpd's 10 ms tick, so re-anchoring on each one would move every served TimeStamp by a tick now and then,
+ * and a manager takes any change of a discontinuity time for a discontinuity. After a reconnect to the same snmpd
+ * (its clock agrees with the old anchor to within a few ticks) the old anchor stays too; a restarted snmpd has a
+ * new sysUpTime and gets a new anchor.
+ *
  * Times given to this clock are monotonic milliseconds (performance.now()), never wall-clock time, so a clock
  * step on the host cannot move a TimeStamp.
  */
+
+/** How far a new session's anchor may be from the previous one and still be the same master (ms). */
+const SAME_MASTER_MS = 50;
+
 export class MasterClock {
-  /** Monotonic ms at which the master's sysUpTime was 0; undefined until the first Response. */
+  /** Monotonic ms at which the master's sysUpTime was 0; undefined until the session's first Response. */
   private masterStart: number | undefined;
+  /** The anchor of the previous session, kept across reset() to recognise the same master. */
+  private previousStart: number | undefined;
 
   /** Records a sysUpTime (hundredths of a second) the master sent at monotonic time `now`. */
   observe(sysUpTime: number, now: number): void {
-    this.masterStart = now - sysUpTime * 10;
+    if (this.masterStart !== undefined) return;
+    const start = now - sysUpTime * 10;
+    const same = this.previousStart !== undefined && Math.abs(start - this.previousStart) <= SAME_MASTER_MS;
+    this.masterStart = same ? this.previousStart : start;
   }
 
-  /** Forgets the timebase (session lost: the next master may be a restarted snmpd with a new sysUpTime). */
+  /** The session is gone: the next Response anchors again (it may come from a restarted snmpd). */
   reset(): void {
+    if (this.masterStart !== undefined) this.previousStart = this.masterStart;
     this.masterStart = undefined;
   }
 
