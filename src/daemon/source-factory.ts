@@ -11,12 +11,7 @@ export async function createSource(spec: string): Promise<Source> {
     try {
       return new SimSource(parseSimSpec(spec));
     } catch (err) {
-      if (spec === 'netlink') return new NetlinkSource({});
-  if (spec === 'ipvsadm' || spec.startsWith('ipvsadm:')) {
-    const path = spec.slice('ipvsadm:'.length);
-    return new IpvsadmSource(spec === 'ipvsadm' ? {} : { path });
-  }
-  throw new UsageError(`--source ${(err as Error).message}`);
+      throw new UsageError(`--source ${(err as Error).message}`);
     }
   }
   if (spec.startsWith('file:')) {

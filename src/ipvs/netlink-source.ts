@@ -1,6 +1,6 @@
 import { HOST_BYTE_ORDER, type ByteOrder } from './netlink/bytes.js';
 import { NetlinkDecodeError, NetlinkError } from './netlink/errors.js';
-import { buildGetFamily, decodeFamily } from './netlink/genl-ctrl.js';
+import { buildGetFamilyDump, decodeFamily } from './netlink/genl-ctrl.js';
 import { IPVS_GENL_NAME } from './netlink/ipvs-constants.js';
 import { decodeConfigMessage, decodeDaemonMessage, decodeInfoMessage } from './netlink/ipvs-global.js';
 import {
@@ -13,6 +13,9 @@ import {
 import { decodeDestMessage, decodeServiceMessage, type ServiceEntry } from './netlink/ipvs-service.js';
 import { GenlSocket, NetlinkUnavailableError } from './netlink/socket.js';
 import { HINT_CAPABILITY, HINT_MODULE, IpvsReadError } from './read-error.js';
+
+/** ENOENT (errno-base.h): what a lookup of an unregistered family answers, and what we report for one. */
+const ERRNO_ENOENT = 2;
 import { realName, serviceName } from './service-key.js';
 import type { RealServer, Service, Snapshot } from './snapshot.js';
 import type { Source } from './source.js';
@@ -99,8 +102,12 @@ export class NetlinkSource implements Source {
       };
 
       if (this.familyId === undefined) {
-        const reply = await ask(`resolve family ${IPVS_GENL_NAME}`, buildGetFamily(IPVS_GENL_NAME, this.order));
-        this.familyId = decodeFamily(only(reply), this.order).id;
+        // A dump, not a lookup by name: a lookup would make the kernel load ip_vs again after `rmmod ip_vs`.
+        const step = `resolve family ${IPVS_GENL_NAME}`;
+        const families = (await ask(step, buildGetFamilyDump(this.order))).map((m) => decodeFamily(m, this.order));
+        const ipvs = families.find((f) => f.name === IPVS_GENL_NAME);
+        if (!ipvs) throw new NetlinkError(ERRNO_ENOENT, 'ENOENT', undefined, step);
+        this.familyId = ipvs.id;
       }
       const family = this.familyId;
 

@@ -32,6 +32,19 @@ export function buildGetFamily(name: string, order: ByteOrder): Uint8Array {
   );
 }
 
+/**
+ * CTRL_CMD_GETFAMILY as a dump of every registered family. Unlike a lookup by name, a dump never makes the kernel
+ * load a module: genl_ctrl_getfamily() calls request_module("net-pf-16-proto-16-family-%s") for an unknown name
+ * (net/netlink/genetlink.c), which would reload ip_vs behind an administrator's `rmmod ip_vs`.
+ */
+export function buildGetFamilyDump(order: ByteOrder): Uint8Array {
+  return encodeGenlRequest(
+    { family: GENL_ID_CTRL, cmd: CTRL_CMD.GETFAMILY, version: CTRL_VERSION, flags: NLM_F.REQUEST | NLM_F.DUMP },
+    new Uint8Array(0),
+    order,
+  );
+}
+
 /** Decodes one CTRL_CMD_NEWFAMILY reply message. */
 export function decodeFamily(message: Uint8Array, order: ByteOrder): GenlFamily {
   const genl = decodeGenl(decodeMessage(message, order));

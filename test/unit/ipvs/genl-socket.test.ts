@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { NetlinkSource } from '../../../src/ipvs/netlink-source.js';
 import { HOST_BYTE_ORDER } from '../../../src/ipvs/netlink/bytes.js';
 import { NetlinkError } from '../../../src/ipvs/netlink/errors.js';
-import { buildGetFamily, decodeFamily } from '../../../src/ipvs/netlink/genl-ctrl.js';
+import { buildGetFamily, buildGetFamilyDump, decodeFamily } from '../../../src/ipvs/netlink/genl-ctrl.js';
 import { GenlSocket } from '../../../src/ipvs/netlink/socket.js';
 import { IpvsReadError } from '../../../src/ipvs/read-error.js';
 
@@ -15,6 +15,28 @@ const linux = process.platform === 'linux';
 const ipvsLoaded = existsSync('/proc/net/ip_vs');
 
 describe.skipIf(!linux)('GenlSocket on this kernel', () => {
+  it('lists the registered families with a dump, which loads no module', async () => {
+    const socket = await GenlSocket.open();
+    try {
+      const families = (await socket.request(buildGetFamilyDump(HOST_BYTE_ORDER), 'dump families')).map((m) =>
+        decodeFamily(m, HOST_BYTE_ORDER),
+      );
+      expect(families.find((f) => f.name === 'nlctrl')).toMatchObject({ id: 0x10 });
+      expect(families.length).toBeGreaterThan(1);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('NetlinkSource on this kernel, which has no IPVS: a read error with the modprobe hint', async () => {
+    const source = new NetlinkSource({});
+    try {
+      await expect(source.read()).rejects.toMatchObject({ name: 'IpvsReadError', errno: 'ENOENT', hint: 'IPVS kernel module not loaded: modprobe ip_vs' });
+    } finally {
+      await source.close();
+    }
+  });
+
   it('resolves the generic netlink controller "nlctrl" (id 0x10)', async () => {
     const socket = await GenlSocket.open();
     try {

@@ -48,17 +48,19 @@ class FakeKernel implements GenlTransport {
   }
 }
 
+/** CTRL_CMD_NEWFAMILY for every registered family: nlctrl, and IPVS while the module is loaded. */
+function familiesDump(o: ByteOrder, ipvsLoaded: boolean): Uint8Array[] {
+  const family = (name: string, id: number) =>
+    nlmsg(o, { type: 0x10 }, genl(1, 2, attr(o, 2, str(name)), attr(o, 1, u16(o, id)), attr(o, 3, u32(o, 1))));
+  return [family('nlctrl', 0x10), ...(ipvsLoaded ? [family('IPVS', IPVS_FAMILY_ID)] : []), family('devlink', 0x14)];
+}
+
 function ipvsKernel(o: ByteOrder, overrides: Partial<Record<number, Handler>> = {}): Handler {
   return (req) => {
     if (req.type === 0x10) {
-      // CTRL_CMD_GETFAMILY → CTRL_CMD_NEWFAMILY
-      return [
-        nlmsg(
-          o,
-          { type: 0x10 },
-          genl(1, 2, attr(o, 2, str('IPVS')), attr(o, 1, u16(o, IPVS_FAMILY_ID)), attr(o, 3, u32(o, 1))),
-        ),
-      ];
+      // CTRL_CMD_GETFAMILY must be a dump (NLM_F_DUMP) without a name: a lookup by name would autoload ip_vs.
+      expect(req.flags & 0x300).toBe(0x300);
+      return familiesDump(o, true);
     }
     expect(req.type).toBe(IPVS_FAMILY_ID);
     const own = overrides[req.cmd];
@@ -189,9 +191,7 @@ describe('NetlinkSource with a scripted kernel', () => {
     const source = new NetlinkSource({
       order: o,
       openSocket: async () => {
-        const k = new FakeKernel(o, (req) =>
-          req.type === 0x10 && !loaded ? new NetlinkError(2, 'ENOENT', undefined, 'resolve family IPVS') : handler(req),
-        );
+        const k = new FakeKernel(o, (req) => (req.type === 0x10 && !loaded ? familiesDump(o, false) : handler(req)));
         kernels.push(k);
         return k;
       },
