@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { HOST_BYTE_ORDER, type ByteOrder } from './netlink/bytes.js';
 import { NetlinkDecodeError, NetlinkError } from './netlink/errors.js';
 import { buildGetFamilyDump, decodeFamily } from './netlink/genl-ctrl.js';
@@ -123,8 +125,18 @@ export class NetlinkSource implements Source {
         decodeDaemonMessage(m, this.order),
       );
 
+      // A dump of 10,000 services takes longer to decode than an AgentX request may wait: give the event loop back
+      // every few milliseconds.
+      let sliceStart = performance.now();
+      const breathe = async (): Promise<void> => {
+        if (performance.now() - sliceStart < SLICE_MS) return;
+        await nextTurn();
+        sliceStart = performance.now();
+      };
+
       const entries = new Map<string, ServiceEntry>();
       for (const m of await ask('IPVS_CMD_GET_SERVICE', buildGetServices(family, this.order))) {
+        await breathe();
         const entry = decodeServiceMessage(m, this.order);
         const name = serviceName(entry.key);
         if (!entries.has(name)) entries.set(name, entry);
@@ -139,6 +151,7 @@ export class NetlinkSource implements Source {
           if (!reals.has(rname)) reals.set(rname, real);
         }
         services.push({ ...entry, reals: [...reals.values()] });
+        await breathe();
       }
 
       return { info: { ...info, ...config, daemons }, services };
@@ -155,6 +168,9 @@ function only(messages: readonly Uint8Array[]): Uint8Array {
 }
 
 const RETRY = 'the next read tries again';
+
+/** Longest stretch of decoding between two turns of the event loop (ms). */
+const SLICE_MS = 10;
 
 /** Turns whatever went wrong into an IpvsReadError with a hint a person can act on. */
 export function readError(step: string, err: unknown): IpvsReadError {
