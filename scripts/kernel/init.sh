@@ -53,6 +53,11 @@ mount -t proc proc $R/proc || die "mount proc"
 mount -t sysfs sysfs $R/sys || die "mount sys"
 mount -t devtmpfs devtmpfs $R/dev || die "mount dev"
 mkdir -p $R/dev/pts $R/dev/shm
+# devtmpfs has no /dev/fd (udev makes it on a normal boot): bash's <(...) and /dev/stdin need it.
+ln -sf /proc/self/fd $R/dev/fd
+ln -sf /proc/self/fd/0 $R/dev/stdin
+ln -sf /proc/self/fd/1 $R/dev/stdout
+ln -sf /proc/self/fd/2 $R/dev/stderr
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
 mount -t tmpfs -o mode=1777 tmpfs $R/tmp || die "mount /tmp"

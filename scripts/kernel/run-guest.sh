@@ -28,6 +28,10 @@
 #   -v, --verbose    copy the guest's console to stderr and boot without "quiet"
 #   -q, --quiet      do not copy the script's output to stdout (it is in DIR/.harness/output.log)
 #
+# One guest at a time: TCG is CPU-bound and the dev/CI hosts have 2 cores, so a second run-guest.sh waits for the
+# first (flock on $KERNEL_CACHE/.guest.lock, at most GUEST_LOCK_WAIT_S seconds, default 900; --timeout starts
+# counting after the wait).
+#
 # Exit status: the script's; 124 when the timeout killed the guest; 125 when the harness failed (guest did not
 # boot, a mount failed, ...: see DIR/.harness/console.log). A timing summary goes to stderr and
 # DIR/.harness/timings (boot_s = qemu start to the script start, as seen by the host).
@@ -94,6 +98,13 @@ mkdir -p "$out" && out=$(realpath -e "$out") || die "cannot create $out"
 H=$out/.harness
 rm -rf "$H"
 mkdir -p "$H"
+
+# --- one guest at a time ---------------------------------------------------------------------------------------
+exec 9> "$cache/.guest.lock" || die "cannot open $cache/.guest.lock"
+if ! flock -n 9; then
+  printf 'run-guest: another guest is running; waiting (at most %ss)\n' "${GUEST_LOCK_WAIT_S:-900}" >&2
+  flock -w "${GUEST_LOCK_WAIT_S:-900}" 9 || die "another guest still running after ${GUEST_LOCK_WAIT_S:-900}s"
+fi
 
 # --- files the guest reads -------------------------------------------------------------------------------------
 mods=$modules

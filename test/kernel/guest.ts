@@ -75,7 +75,10 @@ export interface GuestResult {
   timings: GuestTimings;
 }
 
-/** Whether the guest can run here; use with `describe.skipIf(!guestStatus().ok)`. */
+/**
+ * Whether the guest can run here. Tests must not skip silently when it cannot: they fail with the reason (see
+ * requireGuest and the first test of smoke.test.ts).
+ */
 export function guestStatus(): { ok: true; kernel: string } | { ok: false; reason: string } {
   if (process.platform !== 'linux' || process.arch !== 'x64') return { ok: false, reason: 'needs x86_64 Linux' };
   for (const f of ['vmlinuz', 'initramfs.cpio.gz', 'version']) {
@@ -85,6 +88,15 @@ export function guestStatus(): { ok: true; kernel: string } | { ok: false; reaso
   }
   return { ok: true, kernel: readFileSync(path.join(kernelCache, 'version'), 'utf8').trim() };
 }
+
+/** Throws the reason the guest cannot run here (for the first line of every kernel test). */
+export function requireGuest(): void {
+  const status = guestStatus();
+  if (!status.ok) throw new Error(`kernel test cannot run: ${status.reason}`);
+}
+
+/** run-guest.sh waits up to GUEST_LOCK_WAIT_S (default 900) for other guests to finish: one guest at a time. */
+const lockWaitS = Number(process.env['GUEST_LOCK_WAIT_S'] ?? 900);
 
 function parseTimings(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -152,7 +164,7 @@ export async function runInGuest(script: string, opts: GuestOptions = {}): Promi
   const backstop = setTimeout(() => {
     killGroup('SIGTERM');
     backstopKill = setTimeout(() => killGroup('SIGKILL'), 10_000);
-  }, timeoutMs + 30_000);
+  }, timeoutMs + lockWaitS * 1000 + 30_000);
 
   const code = await new Promise<number>((resolve) => {
     child.on('error', () => resolve(125));

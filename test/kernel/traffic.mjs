@@ -3,6 +3,8 @@
 //                                                send REPLY_BYTES bytes back and close. Prints "listening PORT".
 //   node traffic.mjs client HOST PORT BYTES      send BYTES bytes, half-close, read the reply until EOF.
 //                                                Prints one JSON line {sent, received, ms}.
+//   node traffic.mjs hold HOST PORT              connect and keep the connection open and idle (an established
+//                                                connection for IPVS's ActiveConn) until SIGTERM. Prints "connected".
 import net from 'node:net';
 
 const [mode, ...args] = process.argv.slice(2);
@@ -47,7 +49,11 @@ if (mode === 'server') {
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     console.log(JSON.stringify({ sent: bytes, received, ms: Math.round(ms) }));
   });
+} else if (mode === 'hold') {
+  const sock = net.connect({ host: args[0], port: Number(args[1]) }, () => console.log('connected'));
+  sock.on('error', (e) => { console.error(`hold: ${e.message}`); process.exit(1); });
+  process.on('SIGTERM', () => sock.end(() => process.exit(0)));
 } else {
-  console.error('usage: traffic.mjs server PORT [REPLY_BYTES] | client HOST PORT BYTES');
+  console.error('usage: traffic.mjs server PORT [REPLY_BYTES] | client HOST PORT BYTES | hold HOST PORT');
   process.exit(2);
 }
