@@ -269,7 +269,21 @@ function located(err: unknown, where: string): unknown {
 
 /** A first buffer size that fits most PDUs without growing. */
 function sizeHint(pdu: Pdu): number {
-  if ('varbinds' in pdu) return 64 + 64 * pdu.varbinds.length;
-  if ('ranges' in pdu) return 64 + 96 * pdu.ranges.length;
+  // Close to the real size, so that the writer's buffer need not grow (and copy) on the hot path: every GetNext
+  // answer is a Response with one varbind whose name is a long table index.
+  if ('varbinds' in pdu) {
+    let size = 64;
+    for (const vb of pdu.varbinds) {
+      size += 16 + 4 * vb.name.length;
+      const v = vb.value;
+      if ('value' in v) size += v.value instanceof Uint8Array ? v.value.length + 8 : Array.isArray(v.value) ? 8 + 4 * v.value.length : 8;
+    }
+    return size;
+  }
+  if ('ranges' in pdu) {
+    let size = 64;
+    for (const r of pdu.ranges) size += 16 + 4 * (r.start.length + r.end.length);
+    return size;
+  }
   return 128;
 }

@@ -9,7 +9,7 @@ import { LVS_MIB_ROOT } from '../mib/lvs-mib.js';
 import { diffRows } from '../mib/changes.js';
 import { buildRowsSteps, type Rows } from '../mib/rows.js';
 import { MibView } from '../mib/view.js';
-import { runCooperatively } from './cooperative.js';
+import { runCooperatively } from '../util/time-slices.js';
 import { CounterTracker } from './counter-tracker.js';
 import { Notifier, type NotifierOptions } from './notifier.js';
 import { Poller, type PollResult } from './poller.js';

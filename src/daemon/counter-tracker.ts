@@ -1,6 +1,7 @@
 import { realName, serviceName } from '../ipvs/service-key.js';
 import type { RealServer, Service, Snapshot, Stats } from '../ipvs/snapshot.js';
 import { realRowKey } from '../mib/rows.js';
+import { runToEnd } from '../util/time-slices.js';
 
 /**
  * Counter continuity between reads. A row's counters start when the row first appears, and start again when any
@@ -48,14 +49,10 @@ export class CounterTracker {
 
   /** Folds one read in at monotonic time `now`. */
   track(snapshot: Snapshot, now: number): TrackedSnapshot {
-    const steps = this.trackSteps(snapshot, now);
-    for (;;) {
-      const next = steps.next();
-      if (next.done) return next.value;
-    }
+    return runToEnd(this.trackSteps(snapshot, now));
   }
 
-  /** The same, yielding every few hundred rows so that the daemon can run it in slices (cooperative.ts). */
+  /** The same, yielding every few hundred rows so that the daemon can run it in slices (util/time-slices.ts). */
   *trackSteps(snapshot: Snapshot, now: number): Generator<void, TrackedSnapshot> {
     const resets: string[] = [];
     const monotonic = this.options.monotonic;

@@ -1,5 +1,3 @@
-import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { HOST_BYTE_ORDER, type ByteOrder } from './netlink/bytes.js';
 import { NetlinkDecodeError, NetlinkError } from './netlink/errors.js';
 import { buildGetFamilyDump, decodeFamily } from './netlink/genl-ctrl.js';
@@ -14,6 +12,7 @@ import {
 } from './netlink/ipvs-request.js';
 import { decodeDestMessage, decodeServiceMessage, type ServiceEntry } from './netlink/ipvs-service.js';
 import { GenlSocket, NetlinkUnavailableError } from './netlink/socket.js';
+import { TimeSlicer } from '../util/time-slices.js';
 import { HINT_CAPABILITY, HINT_MODULE, IpvsReadError } from './read-error.js';
 
 /** ENOENT (errno-base.h): what a lookup of an unregistered family answers, and what we report for one. */
@@ -127,12 +126,8 @@ export class NetlinkSource implements Source {
 
       // A dump of 10,000 services takes longer to decode than an AgentX request may wait: give the event loop back
       // every few milliseconds.
-      let sliceStart = performance.now();
-      const breathe = async (): Promise<void> => {
-        if (performance.now() - sliceStart < SLICE_MS) return;
-        await nextTurn();
-        sliceStart = performance.now();
-      };
+      const slicer = new TimeSlicer();
+      const breathe = (): Promise<void> => slicer.breathe();
 
       const entries = new Map<string, ServiceEntry>();
       for (const m of await ask('IPVS_CMD_GET_SERVICE', buildGetServices(family, this.order))) {
@@ -168,9 +163,6 @@ function only(messages: readonly Uint8Array[]): Uint8Array {
 }
 
 const RETRY = 'the next read tries again';
-
-/** Longest stretch of decoding between two turns of the event loop (ms). */
-const SLICE_MS = 10;
 
 /** Turns whatever went wrong into an IpvsReadError with a hint a person can act on. */
 export function readError(step: string, err: unknown): IpvsReadError {

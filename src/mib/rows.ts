@@ -2,6 +2,7 @@ import type { Oid } from '../agentx/pdu.js';
 import { parseAddress } from '../ipvs/address.js';
 import { realName, serviceName } from '../ipvs/service-key.js';
 import type { RealServer, Service, Snapshot } from '../ipvs/snapshot.js';
+import { runToEnd } from '../util/time-slices.js';
 import { encodeStringIndex } from './string-index.js';
 
 /**
@@ -9,7 +10,7 @@ import { encodeStringIndex } from './string-index.js';
  * so a service keeps its OID whatever else is added, removed or reordered.
  *
  * Building rows for a large table takes a while (100,000 real servers), so it is written as a generator that
- * yields every few hundred rows: the daemon drives it in slices between AgentX requests (cooperative.ts), tests
+ * yields every few hundred rows: the daemon drives it in slices between AgentX requests (util/time-slices.ts), tests
  * and tools run it straight through with buildRows().
  */
 
@@ -140,9 +141,5 @@ export function* buildRowsSteps(snapshot: Snapshot, discontinuityAt: Discontinui
 
 /** Builds rows in one go (tests, tools). The daemon uses buildRowsSteps through runCooperatively(). */
 export function buildRows(snapshot: Snapshot, discontinuityAt: DiscontinuityLookup): Rows {
-  const steps = buildRowsSteps(snapshot, discontinuityAt);
-  for (;;) {
-    const next = steps.next();
-    if (next.done) return next.value;
-  }
+  return runToEnd(buildRowsSteps(snapshot, discontinuityAt));
 }

@@ -1,0 +1,41 @@
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+/**
+ * Long work in slices. snmpd drops a subagent that leaves a request unanswered for agentXTimeout (1 s) on every
+ * retry, and every answer waits for whatever holds the event loop; so work that grows with the IPVS table (reading,
+ * decoding, tracking, building rows) gives the loop back whenever a slice has used `sliceMs`. Requests arriving
+ * meanwhile are answered from the view still in service.
+ */
+export const SLICE_MS = 10;
+
+export class TimeSlicer {
+  private sliceStart = performance.now();
+
+  constructor(private readonly sliceMs = SLICE_MS) {}
+
+  /** Yields to the event loop when the current slice is used up; cheap to call often. */
+  async breathe(): Promise<void> {
+    if (performance.now() - this.sliceStart < this.sliceMs) return;
+    await nextTurn();
+    this.sliceStart = performance.now();
+  }
+}
+
+/** Runs a generator that yields at safe points, in slices (see TimeSlicer). */
+export async function runCooperatively<T>(steps: Generator<void, T>, sliceMs = SLICE_MS): Promise<T> {
+  const slicer = new TimeSlicer(sliceMs);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await slicer.breathe();
+  }
+}
+
+/** Runs the same kind of generator straight through (tests, tools). */
+export function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
