@@ -267,7 +267,10 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
 
   private answer(socket: net.Socket, pdu: Pdu): void {
     let body: ReturnType<typeof dispatch>;
-    if (this.state !== 'ready' || pdu.sessionId !== this.sessionId) {
+    // 'registering' counts as open: the master's first request can arrive in the same read as its Response to our
+    // Register, before the handshake's continuation has marked the session ready.
+    const open = this.state === 'ready' || this.state === 'registering';
+    if (!open || pdu.sessionId !== this.sessionId) {
       body = { error: ResponseError.notOpen, index: 0, varbinds: [] };
     } else {
       body = dispatch(pdu, this.options.reader());

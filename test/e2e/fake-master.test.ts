@@ -99,15 +99,28 @@ class Connection {
     );
   }
 
-  /** Plays Open and Register; returns the session id given. */
-  async handshake(sessionId: number): Promise<void> {
+  /**
+   * Plays Open and Register. `thenAsk`, if given, goes out in the same write as the Register Response, as a master
+   * may send its first request right behind it.
+   */
+  async handshake(sessionId: number, thenAsk?: Buffer): Promise<void> {
     const open = await this.next();
     expect(open.type).toBe(PduType.Open);
     this.respond(open, sessionId);
     const register = await this.next();
     expect(register.type).toBe(PduType.Register);
     if (register.type === PduType.Register) expect(register.subtree).toEqual(ROOT);
-    this.respond(register, sessionId);
+    const response = encodePdu({
+      type: PduType.Response,
+      sessionId,
+      transactionId: register.transactionId,
+      packetId: register.packetId,
+      sysUpTime: 12345,
+      error: 0,
+      index: 0,
+      varbinds: [],
+    });
+    this.send(thenAsk ? Buffer.concat([response, thenAsk]) : response);
   }
 }
 
@@ -189,11 +202,13 @@ describe('a misbehaving master', () => {
     expect(agent.alive).toBe(true);
   });
 
-  it('reconnects after the master closes the session', async () => {
+  it('reconnects after the master closes the session, and answers a request sent right behind the Register response', async () => {
     const current = master.connections[master.connections.length - 1] as Connection;
     current.send(encodePdu({ type: PduType.Close, sessionId: SESSION + 1, transactionId: 0, packetId: 99, reason: 6 }));
     const third = await master.nextConnection();
-    await third.handshake(SESSION + 2);
+    const ask = encodePdu({ type: PduType.Get, sessionId: SESSION + 2, transactionId: 5, packetId: 5, ranges: [{ start: [...ROOT, 2, 0], include: false, end: [] }] });
+    await third.handshake(SESSION + 2, ask);
+    expect(await third.next()).toMatchObject({ type: PduType.Response, packetId: 5, error: 0 });
     expect(agent.alive).toBe(true);
     expect(agent.logLines.join('\n')).toMatch(/malformed PDU answered with parseError/);
   });
