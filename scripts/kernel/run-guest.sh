@@ -113,6 +113,7 @@ mods=$modules
   echo "GUEST_OUT=$(sq "$out")"
   echo "GUEST_MODULES=$(sq "$(echo $mods)")"
   echo "GUEST_TMPFS=$(sq "${tmpfs[*]}")"
+  echo "GUEST_REPO=$(sq "$workdir")"
   # 9p cache mode of the host root: loose (default) or none; see scripts/kernel/init.sh.
   echo "GUEST_9P_CACHE=$(sq "${GUEST_9P_CACHE:-loose}")"
 } > "$H/conf"
@@ -150,6 +151,9 @@ qemu=(qemu-system-x86_64
   -device virtio-rng-pci
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap
   -virtfs "local,path=$out,mount_tag=out,security_model=none,multidevs=remap"
+  # The working directory again, on its own: init.sh mounts it at its path after /tmp and /run are tmpfs, so a
+  # checkout under /tmp (CI clones anywhere) is not hidden by the guest's /tmp.
+  -virtfs "local,path=$workdir,mount_tag=repo,security_model=none,readonly=on,multidevs=remap"
 )
 printf '%q ' "${qemu[@]}" > "$H/qemu.cmdline"
 
