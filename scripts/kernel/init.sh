@@ -65,12 +65,13 @@ mount -t tmpfs -o mode=755 tmpfs $R/run || die "mount /run"
 for d in $GUEST_TMPFS; do
   mount -t tmpfs -o mode=755 tmpfs "$R$d" || die "mount tmpfs on $d (it must exist on the host)"
 done
-mkdir -p "$R$GUEST_OUT" 2>/dev/null
-mount -o bind /out "$R$GUEST_OUT" || die "bind the out share at $GUEST_OUT (it must exist on the host)"
 # The working directory (the repository) at its own path, read-only: under /tmp or /run it would otherwise be
-# hidden by the tmpfs mounted there. On the read-only host root the directory exists already.
+# hidden by the tmpfs mounted there. Mounted before the out share, which may lie inside it
+# (.cache/kernel-runs/...). On the read-only host root the directory exists already.
 mkdir -p "$R$GUEST_REPO" 2>/dev/null
 mount -t 9p -o "$P9,ro,cache=${GUEST_9P_CACHE:-loose}" repo "$R$GUEST_REPO" || die "mount the repo share at $GUEST_REPO"
+mkdir -p "$R$GUEST_OUT" 2>/dev/null
+mount -o bind /out "$R$GUEST_OUT" || die "bind the out share at $GUEST_OUT (it must exist on the host)"
 mkdir -p $R/run/lock $R/run/netns $R/tmp/home
 
 # The host's root has no lib/modules for this kernel (and possibly no kmod): module tools run from the initramfs.
