@@ -1,5 +1,5 @@
 import { addressLength, formatAddress } from '../address.js';
-import type { Family, ForwardMethod, Protocol, RealServer, ServiceKey, Stats, TunnelType } from '../snapshot.js';
+import type { Family, ForwardMethod, Protocol, RealServer, Service, ServiceKey, Stats, TunnelType } from '../snapshot.js';
 import { AttrSet } from './attr.js';
 import type { ByteOrder } from './bytes.js';
 import { NetlinkDecodeError } from './errors.js';
@@ -28,15 +28,7 @@ import { decodeGenl, decodeMessage } from './message.js';
  */
 
 /** A service as the dump describes it, before its real servers are fetched. */
-export interface ServiceEntry {
-  readonly key: ServiceKey;
-  readonly scheduler: string;
-  readonly flags: number;
-  readonly timeout: number;
-  readonly netmaskPrefix: number;
-  readonly peName: string;
-  readonly stats: Stats;
-}
+export type ServiceEntry = Omit<Service, 'reals'>;
 
 /**
  * The first-level attributes of an IPVS message, after checking its command. `names` names them in errors:
