@@ -18,13 +18,17 @@ const script = String.raw`
 set -u
 section() { echo "=== $1"; }
 # IPVS copies its per-CPU counters into what ipvsadm reads only in the rate estimator, every 2 s: wait until a
-# service row (e.g. "TCP 192.0.2.1:8080") shows at least N InBytes.
+# service row (e.g. "TCP 192.0.2.1:8080") shows at least N InBytes and M OutBytes. Both directions matter: the
+# estimator can run after the request was counted and before the reply was, and then InBytes alone is not enough.
 wait_counted() {
+  out=0; [ $# -ge 4 ] && out=$4
   for i in $(seq 40); do
-    ipvsadm -Ln --stats --exact | awk -v p="$1" -v a="$2" -v n="$3" '$1 == p && $2 == a && $6 >= n { f = 1 } END { exit !f }' && return 0
+    ipvsadm -Ln --stats --exact |
+      awk -v p="$1" -v a="$2" -v n="$3" -v m="$out" '$1 == p && $2 == a && $6 >= n && $7 >= m { f = 1 } END { exit !f }' &&
+      return 0
     sleep 0.25
   done
-  echo "counters of $1 $2 did not reach $3"; return 1
+  echo "counters of $1 $2 did not reach $3 in, $out out"; return 1
 }
 
 section uname
@@ -61,7 +65,7 @@ t0=$(date +%s%N)
 ip netns exec client node test/kernel/traffic.mjs client 192.0.2.1 8080 ${TRAFFIC_BYTES}; echo "RC=$?"
 echo "TRAFFIC_MS=$(( ($(date +%s%N) - t0) / 1000000 ))"
 t0=$(date +%s%N)
-wait_counted TCP 192.0.2.1:8080 ${TRAFFIC_BYTES}; echo "COUNTED_RC=$?"
+wait_counted TCP 192.0.2.1:8080 ${TRAFFIC_BYTES} ${REPLY_BYTES}; echo "COUNTED_RC=$?"
 echo "COUNTED_AFTER_MS=$(( ($(date +%s%N) - t0) / 1000000 ))"
 cat /tmp/tcp-server.log
 
