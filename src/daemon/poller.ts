@@ -79,8 +79,9 @@ export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
     this.running = true;
     clearTimeout(this.timer);
     const started = performance.now();
+    const source = this.source;
     try {
-      const snapshot = await this.source.read();
+      const snapshot = await source.read();
       const at = performance.now();
       if (this.failing) this.log.info({ source: this.source.name }, 'source readable again; serving fresh data');
       this.failing = false;
@@ -92,6 +93,11 @@ export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
       }
     } catch (err) {
       const message = (err as Error).message ?? String(err);
+      if (this.stopped || source !== this.source) {
+        // stop() or replaceSource() closed this source under the read: nothing failed, the read was abandoned.
+        this.log.debug({ source: source.name, err: message }, 'read abandoned: its source was closed');
+        return;
+      }
       const hint = (err as { hint?: unknown }).hint;
       if (!this.failing) {
         this.log.error(
