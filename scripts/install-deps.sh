@@ -15,7 +15,8 @@ KERNEL_CACHE="$REPO_ROOT/.cache/kernel"
 # Debian packages for the MIB compile test and the snmpd end-to-end tests.
 BASE_PACKAGES=(snmpd snmp snmptrapd smitools mrtg systemd adduser)
 # Debian packages for the kernel tests (an IPVS kernel booted under qemu).
-KERNEL_PACKAGES=(qemu-system-x86 busybox-static ipvsadm)
+# gcc-12 and make build the test-only lvs_inject module against the guest kernel's headers.
+KERNEL_PACKAGES=(qemu-system-x86 busybox-static ipvsadm gcc-12 make)
 
 log() { printf 'install-deps: %s\n' "$*"; }
 die() {

@@ -2,9 +2,10 @@
 # Prepare the qemu guest used by test/kernel: Debian's own kernel (which has IPVS as modules) plus a small
 # busybox initramfs that mounts the host's root read-only over 9p and chroots into it.
 #
-# Idempotent. Installs qemu-system-x86, busybox-static and ipvsadm if missing, downloads the kernel package that
-# linux-image-amd64 currently depends on (apt-get download + dpkg -x; nothing is installed into the host's /boot
-# or /lib/modules), and (re)builds .cache/kernel/initramfs.cpio.gz. Prints the kernel version on stdout.
+# Idempotent. Installs qemu-system-x86, busybox-static, ipvsadm, gcc-12 and make if missing, downloads the kernel
+# package that linux-image-amd64 currently depends on (apt-get download + dpkg -x; nothing is installed into the
+# host's /boot or /lib/modules), builds the test-only lvs_inject module against that kernel's headers (build-inject.sh), and
+# (re)builds .cache/kernel/initramfs.cpio.gz. Prints the kernel version on stdout.
 #
 #   scripts/kernel/prepare.sh            use the cached kernel if there is one, else resolve and fetch it
 #   scripts/kernel/prepare.sh --refresh  re-resolve linux-image-amd64 (apt-get update) and fetch if newer
@@ -32,6 +33,8 @@ missing=()
 command -v qemu-system-x86_64 >/dev/null || missing+=(qemu-system-x86)
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || missing+=(busybox-static)
 command -v ipvsadm >/dev/null || missing+=(ipvsadm)
+command -v gcc-12 >/dev/null || missing+=(gcc-12)
+command -v make >/dev/null || missing+=(make)
 if (( ${#missing[@]} )); then
   apt_update
   log "apt-get install ${missing[*]}"
@@ -162,6 +165,10 @@ for n in "${order[@]}"; do
   mkdir -p "$(dirname "$out")"
   decompress "$moddir/$rel" > "$out"
 done
+# The test-only lvsinject scheduler (test/kernel/inject), built against this kernel's headers.
+inject=$("$here/build-inject.sh" "$kver" "$cache/inject") || die "building test/kernel/inject failed"
+mkdir -p "$kmods/extra"
+cp "$inject" "$kmods/extra/"
 cp "$moddir/modules.builtin" "$moddir/modules.order" "$kmods/" 2>/dev/null || true
 "$bb" depmod -b "$stage" "$kver"
 : > "$stage/etc/modules-base"

@@ -5,6 +5,7 @@
 //     test/e2e/harness/expected.ts, every varbind that does not depend on timing;
 //   - snmpwalk = the kernel as ipvsadm shows it, read by this test's own parser (ipvsadm-text.ts);
 //   - byte counters = the traffic actually sent (4 GiB+ through one service: a Counter64 above 2^32);
+//   - per-real conns and packets above 2^32: the kernel's per-CPU counters raised by test/kernel/inject (lvsinject);
 //   - discontinuity times after ipvsadm -Z and a service re-created; --monotonic-counters across ipvsadm -Z;
 //   - rmmod ip_vs while the agent runs: stale, one error line, recovery after modprobe.
 //
@@ -271,6 +272,55 @@ describe('lvs-agentx on a real kernel (qemu guest, IPVS, snmpd, netlink as nobod
     c.eq(`lvsRealStatsInBytes."${S1}"."${R1}"`, got[3], `Counter64: ${rs[3]}`);
     c.eq(`lvsRealStatsOutBytes."${S1}"."${R1}"`, got[4], `Counter64: ${rs[4]}`);
     c.ok('the value is above 2^32', inBytes! > 2n ** 32n, `${inBytes} − 2^32 = ${inBytes! - 2n ** 32n}; conns ${conns}, outPkts ${outPkts}`);
+    expect(c.done()).toEqual([]);
+  });
+
+  it('carries per-real conns and packets above 2^32 exactly (kernel counters raised by the lvsinject scheduler)', () => {
+    need();
+    const c = new Checks('per-real conns, packets and bytes above 2^32: TCP/192.0.2.1:8082 before and after lvsinject', LOG_FILE);
+    const S3 = 'TCP/192.0.2.1:8082';
+    const REALS = ['198.51.100.2:9002', '203.0.113.2:9002'];
+    const amounts = new Map(file('inject/amounts.txt').trim().split(' ').map((kv) => kv.split('=') as [string, string]));
+    const inj = ['conns', 'inpkts', 'outpkts', 'inbytes', 'outbytes'].map((k) => BigInt(amounts.get(k) ?? 'missing'));
+    c.note(file('inject/rc.txt').trim());
+    c.eq('modprobe, bind, rebind and rmmod all succeeded', file('inject/rc.txt').match(/rc=(\d+)/g), ['rc=0', 'rc=0', 'rc=0', 'rc=0']);
+    c.ok('the kernel logged the amounts, added to both reals', file('inject/dmesg.txt').includes(`added ${file('inject/amounts.txt').trim()} to 2 reals`), file('inject/dmesg.txt').trim());
+    // HC counters (conns, inPkts, outPkts, inBytes, outBytes) and legacy Counter32 (conns, inPkts, outPkts) by column.
+    const svcCols = { hc: [29, 30, 31, 13, 14], legacy: [10, 11, 12] };
+    const realCols = { hc: [28, 29, 30, 10, 11], legacy: [7, 8, 9] };
+    const served = (when: string) => lvsRows(varbinds(`inject/${when}-get.txt`));
+    const [before, after] = [served('before'), served('after')];
+    const five = (rows: LvsRows, cols: number[], real?: string): bigint[] =>
+      cols.map((col) => num(real === undefined ? rows.services.get(S3)?.get(col) : rows.reals.get(S3)?.get(real)?.get(col)));
+    const rows: { what: string; real?: string; cols: typeof svcCols; times: bigint }[] = [
+      { what: `service ${S3}`, cols: svcCols, times: BigInt(REALS.length) },
+      ...REALS.map((real) => ({ what: `real ${real}`, real, cols: realCols, times: 1n })),
+    ];
+    for (const row of rows) {
+      const b = five(before, row.cols.hc, row.real);
+      const a = five(after, row.cols.hc, row.real);
+      const kb = statsOf('inject/before-ipvsadm.txt', S3, row.real);
+      const ka = statsOf('inject/after-ipvsadm.txt', S3, row.real);
+      c.eq(`${row.what} before: served = ipvsadm (all below 2^32)`, b, kb);
+      c.eq(`${row.what} after: served = before + ${row.times} × the amounts, exactly`, a, b.map((v, i) => v + row.times * inj[i]!));
+      c.ok(`${row.what} after: conns and packets above 2^32`, a.slice(0, 3).every((v) => v > U32), a.slice(0, 3).join(', '));
+      c.eq(`${row.what} after: legacy Counter32 columns = the low 32 bits`, five(after, row.cols.legacy, row.real), a.slice(0, 3).map((v) => v & U32));
+      if (row.real === undefined) {
+        c.eq(`${row.what} after: served = ipvsadm (its service rows are 64-bit)`, a, ka);
+        c.ok(`${row.what}: outBytes past 2^63 (signed 64-bit code would go negative)`, a[4]! >= 2n ** 63n, `${a[4]}`);
+      } else {
+        c.eq(`${row.what} after: bytes = ipvsadm (it parses those as 64-bit)`, a.slice(3), ka.slice(3));
+        // ipvsadm 1.31 parses a real's conns and packets from STATS64 with its 32-bit parser: if it shows anything
+        // but the served value, it must be exactly the low 32 bits of it, and the test trusts the kernel's numbers.
+        const exact = ka.slice(0, 3).every((v, i) => v === a[i]);
+        const truncated = ka.slice(0, 3).every((v, i) => v === (a[i]! & U32));
+        c.ok(
+          exact ? `${row.what}: ipvsadm agrees` : `${row.what}: ipvsadm 1.31 is wrong here (its 32-bit parser keeps the low 32 bits); the served value is the kernel's`,
+          exact || truncated,
+          `ipvsadm ${ka.slice(0, 3).join(' ')}, served ${a.slice(0, 3).join(' ')}`,
+        );
+      }
+    }
     expect(c.done()).toEqual([]);
   });
 

@@ -310,6 +310,43 @@ ipvsadm -Ln --stats --exact -t 192.0.2.1:8080 | tee "$OUT/compare/big-ipvsadm.tx
 sysctl -w net.ipv4.vs.run_estimation=1
 
 # ==================================================================================================================
+phase inject
+# Per-real conns and packets above 2^32 (which ipvsadm 1.31 truncates) cannot come from traffic here: the 4 GiB
+# transfer above is ~104,000 packets in ~31 s (veth hands IPVS ~42 KB GSO segments), so 2^32 packets would take
+# about two weeks, and 2^32 connections longer still. test/kernel/inject's "lvsinject" scheduler
+# adds fixed amounts to the kernel's own per-CPU counters of every real of a service and of the service, where
+# the kernel counts each packet; the stock estimator and netlink do the rest. Binding it (ipvsadm -E ... -s
+# lvsinject) adds once; the service then goes back to its own scheduler and the module is unloaded again.
+# TCP/192.0.2.1:8082 has had its traffic (two persistent connections, both closed) and keeps its -p/-M options.
+mkdir -p "$OUT/inject"
+S3=TCP/192.0.2.1:8082
+I3=$(idx "$S3")
+INJECT="conns=4294967299 inpkts=8589934597 outpkts=12884901895 inbytes=1099511627787 outbytes=4611686018427387917"
+echo "$INJECT" > "$OUT/inject/amounts.txt"
+inject_get() {
+  local cols="" rn c
+  for c in 29 30 31 13 14 10 11 12; do cols+=" $ROOT.17.1.$c$I3"; done
+  for rn in 198.51.100.2:9002 203.0.113.2:9002; do
+    for c in 28 29 30 10 11 7 8 9; do cols+=" $ROOT.18.1.$c$I3$(idx "$rn")"; done
+  done
+  # shellcheck disable=SC2086
+  get $cols > "$OUT/inject/$1-get.txt"; echo "snmpget rc=$?"
+  ipvsadm -Ln --stats --exact -t 192.0.2.1:8082 | tee "$OUT/inject/$1-ipvsadm.txt"
+}
+wait_stable
+wait_reads 2
+inject_get before
+# shellcheck disable=SC2086
+modprobe lvs_inject $INJECT; echo "modprobe lvs_inject rc=$?" | tee "$OUT/inject/rc.txt"
+ipvsadm -E -t 192.0.2.1:8082 -s lvsinject -p 300 -M 255.255.255.0; echo "bind lvsinject rc=$?" | tee -a "$OUT/inject/rc.txt"
+ipvsadm -E -t 192.0.2.1:8082 -s sed -p 300 -M 255.255.255.0; echo "back to sed rc=$?" | tee -a "$OUT/inject/rc.txt"
+rmmod lvs_inject; echo "rmmod lvs_inject rc=$?" | tee -a "$OUT/inject/rc.txt"
+dmesg | grep 'lvsinject:' | tee "$OUT/inject/dmesg.txt"
+wait_stable
+wait_reads 2
+inject_get after
+
+# ==================================================================================================================
 phase discontinuity
 # Nothing is reset for a while (and the agent's Pings are answered every second): the TimeStamps must stay put.
 for k in 1 2 3 4; do walk $ROOT.17.1.37 > "$OUT/disc/stable-$k.txt"; sleep 1; done
