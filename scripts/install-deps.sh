@@ -2,7 +2,7 @@
 # Installs what lvs-agentx's builds and tests need on Debian 12 (bookworm). Idempotent: a second run only checks.
 #
 #   scripts/install-deps.sh             Net-SNMP (snmpd, snmp), smitools, node_modules, base MIBs in .cache/mibs
-#   scripts/install-deps.sh --kernel    the above, plus what the kernel tests need (qemu, busybox, ipvsadm, a kernel)
+#   scripts/install-deps.sh --kernel    the above, plus what the kernel tests need (qemu, busybox, ipvsadm, gcc-12, make, a kernel)
 #   LVS_INSTALL_KERNEL_DEPS=1 scripts/install-deps.sh    same as --kernel
 #
 # Runs as root (CI does); elsewhere it uses sudo for the apt-get and daemon steps. Every failure stops it.
