@@ -65,7 +65,15 @@ async function main(): Promise<void> {
     const served = agent.logLines
       .map((line) => {
         try {
-          return JSON.parse(line) as { msg?: string; buildMs?: number; readMs?: number; maxEventLoopDelayMs?: number };
+          return JSON.parse(line) as {
+            msg?: string;
+            buildMs?: number;
+            readMs?: number;
+            maxEventLoopDelayMs?: number;
+            heapUsedMiB?: number;
+            heapTotalMiB?: number;
+            externalMiB?: number;
+          };
         } catch {
           return {};
         }
@@ -87,6 +95,12 @@ async function main(): Promise<void> {
         maxBuildMs: Math.max(0, ...served.map((l) => l.buildMs ?? 0)),
         maxEventLoopStallMs: Math.max(0, ...served.map((l) => l.maxEventLoopDelayMs ?? 0)),
         agentRssMiB: { beforeWalk: Math.round(idle.rss / 1024), afterWalk: Math.round(after.rss / 1024), peak: Math.round(after.hwm / 1024) },
+        // From the agent's own log after each read during the run: V8 heap in use / reserved, off-heap buffers.
+        agentHeapMiB: {
+          usedMax: Math.max(0, ...served.map((l) => l.heapUsedMiB ?? 0)),
+          reservedMax: Math.max(0, ...served.map((l) => l.heapTotalMiB ?? 0)),
+          externalMax: Math.max(0, ...served.map((l) => l.externalMiB ?? 0)),
+        },
       }),
     );
     if (!agent.alive) throw new Error('agent died during the walk');

@@ -164,6 +164,7 @@ export class Agent {
         readMs: Math.round(this.poller.status.lastReadDurationMs),
         buildMs: Math.round(performance.now() - started),
         maxEventLoopDelayMs: Math.round(this.loopDelay.max / 1e6),
+        ...memoryMiB(),
       },
       'snapshot in service',
     );
@@ -178,4 +179,11 @@ export class Agent {
       timeStamp: (at) => this.clock.timeStamp(at),
     });
   }
+}
+
+/** The process's memory in MiB for the debug log: resident set, V8 heap in use and reserved, off-heap buffers. */
+function memoryMiB(): { rssMiB: number; heapUsedMiB: number; heapTotalMiB: number; externalMiB: number } {
+  const m = process.memoryUsage();
+  const mib = (n: number): number => Math.round(n / 1048576);
+  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), heapTotalMiB: mib(m.heapTotal), externalMiB: mib(m.external + m.arrayBuffers) };
 }
