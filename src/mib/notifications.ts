@@ -1,7 +1,7 @@
 import { ValueType, type Oid, type VarBind } from '../agentx/pdu.js';
 import type { Change } from './changes.js';
 import { LVS_MIB_ROOT, LVS_REAL_ENTRY, LVS_SERVICE_ENTRY, REAL_COLUMNS, SERVICE_COLUMNS, type ColumnDef, type TimeStampOf } from './lvs-mib.js';
-import type { RealRow, ServiceRow } from './rows.js';
+import { rowIndex, type RealRow, type ServiceRow } from './rows.js';
 import { displayString, integer } from './values.js';
 
 /**
@@ -41,7 +41,7 @@ const REAL_WEIGHT = column(REAL_COLUMNS, 'lvsRealWeight');
 function serviceVarBinds(row: ServiceRow, ts: TimeStampOf): VarBind[] {
   return [
     { name: NOTIFY_SERVICE_NAME_0, value: displayString(row.name) },
-    ...SERVICE_OBJECTS.map((c) => ({ name: [...LVS_SERVICE_ENTRY, c.subid, ...row.index], value: c.value(row, ts) })),
+    ...SERVICE_OBJECTS.map((c) => ({ name: [...LVS_SERVICE_ENTRY, c.subid, ...rowIndex(row)], value: c.value(row, ts) })),
   ];
 }
 
@@ -53,7 +53,7 @@ function realHead(row: RealRow): VarBind[] {
 }
 
 function realVarBind(c: ColumnDef<RealRow>, row: RealRow, ts: TimeStampOf): VarBind {
-  return { name: [...LVS_REAL_ENTRY, c.subid, ...row.index], value: c.value(row, ts) };
+  return { name: [...LVS_REAL_ENTRY, c.subid, ...rowIndex(row)], value: c.value(row, ts) };
 }
 
 /** The Notify varbinds for one change, stamped with the master's sysUpTime. */

@@ -15,10 +15,8 @@ import { encodeStringIndex } from './string-index.js';
  */
 
 export interface ServiceRow {
-  /** Canonical name, the lvsServiceName index ("TCP/10.0.0.1:80"). */
+  /** Canonical name, the lvsServiceName index ("TCP/10.0.0.1:80"); rowIndex() gives its sub-identifiers. */
   readonly name: string;
-  /** Index sub-identifiers: length-prefixed name. */
-  readonly index: Oid;
   readonly service: Service;
   /** Virtual address bytes (4 or 16), empty for fwmark services. */
   readonly addressBytes: Uint8Array;
@@ -31,13 +29,21 @@ export interface ServiceRow {
 
 export interface RealRow {
   readonly service: ServiceRow;
-  /** Canonical real server name ("10.0.0.2:80", "[2001:db8::2]:80"). */
+  /** Canonical real server name ("10.0.0.2:80", "[2001:db8::2]:80"); the row's index is the service's, then this. */
   readonly name: string;
-  /** Service index followed by the real server's length-prefixed name. */
-  readonly index: Oid;
   readonly real: RealServer;
   readonly addressBytes: Uint8Array;
   readonly discontinuityAt: number;
+}
+
+/**
+ * The row's index sub-identifiers: lvsServiceName, then lvsRealName for a real server row. Built on each call:
+ * rows keep only their names (a 110,000-row table would otherwise hold ~35 MB of index arrays per snapshot), and
+ * the MIB view compares OIDs with the names directly (oid.ts compareTailWithNames).
+ */
+export function rowIndex(row: ServiceRow | RealRow): Oid {
+  if ('real' in row) return [...encodeStringIndex(row.service.name), ...encodeStringIndex(row.name)];
+  return encodeStringIndex(row.name);
 }
 
 /** Key under which discontinuity times are tracked for a real server row. */
@@ -97,7 +103,6 @@ export function* buildRowsSteps(snapshot: Snapshot, discontinuityAt: Discontinui
     }
     services.push({
       name,
-      index: encodeStringIndex(name),
       service,
       addressBytes: service.key.kind === 'addr' ? bytesOf(service.key.address) : new Uint8Array(0),
       activeConns: active,
@@ -118,14 +123,9 @@ export function* buildRowsSteps(snapshot: Snapshot, discontinuityAt: Discontinui
       const name = realName(real);
       if (seenReal.has(name)) continue;
       seenReal.add(name);
-      const own = encodeStringIndex(name);
-      const index = new Array<number>(row.index.length + own.length);
-      for (let i = 0; i < row.index.length; i++) index[i] = row.index[i] as number;
-      for (let i = 0; i < own.length; i++) index[row.index.length + i] = own[i] as number;
       ofService.push({
         service: row,
         name,
-        index,
         real,
         addressBytes: bytesOf(real.address),
         discontinuityAt: discontinuityAt(realRowKey(row.name, name)),

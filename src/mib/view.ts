@@ -12,7 +12,7 @@ import {
   type ScalarContext,
   type TimeStampOf,
 } from './lvs-mib.js';
-import { compareOidTail, compareOids, isPrefixOf } from './oid.js';
+import { appendStringIndex, compareOidTail, compareOids, compareTailWithNames, isPrefixOf } from './oid.js';
 import type { RealRow, Rows, ServiceRow } from './rows.js';
 import { END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT } from './values.js';
 
@@ -25,8 +25,10 @@ import { END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT } from './values.js';
 interface Instances {
   /** Number of instances. */
   readonly size: number;
-  /** Index suffix of instance i. */
-  suffix(i: number): Oid;
+  /** Compares `name` from `offset` on with the index suffix of instance i (as compareOidTail does). */
+  compare(i: number, name: Oid, offset: number): number;
+  /** Appends the index suffix of instance i to `out`. */
+  append(i: number, out: number[]): void;
   value(i: number): Value;
 }
 
@@ -61,11 +63,18 @@ export class MibView {
     for (const scalar of SCALARS) {
       objects.push({
         oid: [...LVS_MIB_ROOT, scalar.subid],
-        instances: { size: 1, suffix: () => SCALAR_SUFFIX, value: () => scalar.value(ctx) },
+        instances: {
+          size: 1,
+          compare: (_i, name, offset) => compareOidTail(name, offset, SCALAR_SUFFIX),
+          append: (_i, out) => void out.push(0),
+          value: () => scalar.value(ctx),
+        },
       });
     }
-    for (const column of SERVICE_COLUMNS) objects.push(columnEntry(LVS_SERVICE_ENTRY, column, rows.services, input.timeStamp));
-    for (const column of REAL_COLUMNS) objects.push(columnEntry(LVS_REAL_ENTRY, column, rows.reals, input.timeStamp));
+    for (const column of SERVICE_COLUMNS) {
+      objects.push(columnEntry(LVS_SERVICE_ENTRY, column, rows.services, input.timeStamp, serviceIndex));
+    }
+    for (const column of REAL_COLUMNS) objects.push(columnEntry(LVS_REAL_ENTRY, column, rows.reals, input.timeStamp, realIndex));
     objects.sort((a, b) => compareOids(a.oid, b.oid));
     this.objects = objects;
   }
@@ -76,7 +85,7 @@ export class MibView {
     if (at < 0) return NO_SUCH_OBJECT;
     const entry = this.objects[at] as ObjectEntry;
     const i = firstInstanceAtOrAfter(entry, name);
-    if (i < entry.instances.size && compareOidTail(name, entry.oid.length, entry.instances.suffix(i)) === 0) {
+    if (i < entry.instances.size && entry.instances.compare(i, name, entry.oid.length) === 0) {
       return entry.instances.value(i);
     }
     return NO_SUCH_INSTANCE;
@@ -95,10 +104,11 @@ export class MibView {
       let i = 0;
       if (isPrefixOf(entry.oid, start)) {
         i = firstInstanceAtOrAfter(entry, start);
-        if (!include && i < entry.instances.size && compareOidTail(start, entry.oid.length, entry.instances.suffix(i)) === 0) i++;
+        if (!include && i < entry.instances.size && entry.instances.compare(i, start, entry.oid.length) === 0) i++;
       }
       if (i >= entry.instances.size) continue;
-      const name = [...entry.oid, ...entry.instances.suffix(i)];
+      const name = entry.oid.slice();
+      entry.instances.append(i, name);
       if (end.length > 0 && compareOids(name, end) >= 0) return miss;
       return { name, value: entry.instances.value(i) };
     }
@@ -131,17 +141,38 @@ export class MibView {
   }
 }
 
+/** How a table's rows map to index suffixes: compared and written from the rows' names, never stored as OIDs. */
+interface RowIndexing<Row> {
+  compare(row: Row, name: Oid, offset: number): number;
+  append(row: Row, out: number[]): void;
+}
+
+const serviceIndex: RowIndexing<ServiceRow> = {
+  compare: (row, name, offset) => compareTailWithNames(name, offset, row.name),
+  append: (row, out) => appendStringIndex(out, row.name),
+};
+
+const realIndex: RowIndexing<RealRow> = {
+  compare: (row, name, offset) => compareTailWithNames(name, offset, row.service.name, row.name),
+  append: (row, out) => {
+    appendStringIndex(out, row.service.name);
+    appendStringIndex(out, row.name);
+  },
+};
+
 function columnEntry<Row extends ServiceRow | RealRow>(
   entryOid: Oid,
   column: ColumnDef<Row>,
   rows: readonly Row[],
   timeStamp: TimeStampOf,
+  indexing: RowIndexing<Row>,
 ): ObjectEntry {
   return {
     oid: [...entryOid, column.subid],
     instances: {
       size: rows.length,
-      suffix: (i) => (rows[i] as Row).index,
+      compare: (i, name, offset) => indexing.compare(rows[i] as Row, name, offset),
+      append: (i, out) => indexing.append(rows[i] as Row, out),
       value: (i) => column.value(rows[i] as Row, timeStamp),
     },
   };
@@ -154,7 +185,7 @@ function firstInstanceAtOrAfter(entry: ObjectEntry, name: Oid): number {
   let hi = entry.instances.size;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareOidTail(name, offset, entry.instances.suffix(mid)) > 0) lo = mid + 1;
+    if (entry.instances.compare(mid, name, offset) > 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;

@@ -1,7 +1,7 @@
 import type { Oid } from '../agentx/pdu.js';
 import type { Snapshot } from '../ipvs/snapshot.js';
 import { LVS_REAL_ENTRY, LVS_SERVICE_ENTRY, REAL_COLUMNS, SERVICE_COLUMNS, type ColumnDef } from '../mib/lvs-mib.js';
-import { buildRows, type RealRow, type ServiceRow } from '../mib/rows.js';
+import { buildRows, rowIndex, type RealRow, type ServiceRow } from '../mib/rows.js';
 
 /**
  * `lvs-agentx mrtg`: an MRTG configuration (mrtg-reference(1), MRTG 2.17) with one target per virtual service,
@@ -205,7 +205,7 @@ const CONNS_EXTRA = [
 ] as const;
 
 function serviceTargets(row: ServiceRow, rates: boolean): TargetSpec[] {
-  const oid = (column: number): string => columnOid(LVS_SERVICE_ENTRY, column, row.index);
+  const oid = (column: number): string => columnOid(LVS_SERVICE_ENTRY, column, rowIndex(row));
   const out: TargetSpec[] = [
     {
       name: targetName(row.name),
@@ -240,7 +240,7 @@ function serviceTargets(row: ServiceRow, rates: boolean): TargetSpec[] {
 }
 
 function realTargets(row: RealRow, rates: boolean): TargetSpec[] {
-  const oid = (column: number): string => columnOid(LVS_REAL_ENTRY, column, row.index);
+  const oid = (column: number): string => columnOid(LVS_REAL_ENTRY, column, rowIndex(row));
   const label = `LVS real server ${row.name} of ${row.service.name}`;
   const out: TargetSpec[] = [
     {

@@ -4,7 +4,7 @@ import { simSnapshot } from '../../../src/ipvs/sim-source.js';
 import type { Snapshot } from '../../../src/ipvs/snapshot.js';
 import { REAL_COLUMNS, SCALARS, SERVICE_COLUMNS, type AgentStatus } from '../../../src/mib/lvs-mib.js';
 import { compareOids } from '../../../src/mib/oid.js';
-import { buildRows } from '../../../src/mib/rows.js';
+import { buildRows, rowIndex } from '../../../src/mib/rows.js';
 import { decodeStringIndex, encodeStringIndex } from '../../../src/mib/string-index.js';
 import { MibView } from '../../../src/mib/view.js';
 
@@ -19,8 +19,8 @@ function viewOf(snapshot: Snapshot): MibView {
 function allInstances(snapshot: Snapshot): Oid[] {
   const rows = buildRows(snapshot, () => 0);
   const out: Oid[] = SCALARS.map((s) => [...ROOT, s.subid, 0]);
-  for (const c of SERVICE_COLUMNS) for (const r of rows.services) out.push([...ROOT, 17, 1, c.subid, ...r.index]);
-  for (const c of REAL_COLUMNS) for (const r of rows.reals) out.push([...ROOT, 18, 1, c.subid, ...r.index]);
+  for (const c of SERVICE_COLUMNS) for (const r of rows.services) out.push([...ROOT, 17, 1, c.subid, ...rowIndex(r)]);
+  for (const c of REAL_COLUMNS) for (const r of rows.reals) out.push([...ROOT, 18, 1, c.subid, ...rowIndex(r)]);
   return out.sort(compareOids);
 }
 
