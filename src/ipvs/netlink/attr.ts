@@ -18,34 +18,69 @@ export interface NlAttr {
   readonly value: Uint8Array;
   /** Offset of the attribute header, relative to the `base` given to parseAttrs (for error messages). */
   readonly offset: number;
+  /** The bytes given to parseAttrs, where the payload starts in them, and its length (value.length). */
+  readonly source: Uint8Array;
+  readonly start: number;
+  readonly length: number;
+}
+
+/**
+ * An attribute as parseAttrs finds it. The payload view is made on first use: most attributes are integers, which
+ * AttrSet reads straight from its level's DataView, and a 100,000-real dump has millions of them.
+ */
+class ParsedAttr implements NlAttr {
+  private view: Uint8Array | undefined;
+
+  constructor(
+    readonly type: number,
+    readonly flags: number,
+    readonly offset: number,
+    readonly start: number,
+    readonly length: number,
+    readonly source: Uint8Array,
+  ) {}
+
+  get value(): Uint8Array {
+    return (this.view ??= this.source.subarray(this.start, this.start + this.length));
+  }
 }
 
 /** Splits `bytes` into attributes. `base` is the offset of `bytes[0]` in the message, for error messages. */
 export function parseAttrs(bytes: Uint8Array, base: number, order: ByteOrder, where: string): NlAttr[] {
-  const view = viewOf(bytes);
+  return parseAttrsWith(viewOf(bytes), bytes, 0, bytes.length, base, order, where);
+}
+
+/** parseAttrs over bytes[from, end) of `bytes` (seen through `view`); `base` is the message offset of bytes[from]. */
+function parseAttrsWith(
+  view: DataView,
+  bytes: Uint8Array,
+  from: number,
+  end: number,
+  base: number,
+  order: ByteOrder,
+  where: string,
+): NlAttr[] {
+  const little = order === 'little';
   const out: NlAttr[] = [];
-  let at = 0;
-  while (at < bytes.length) {
-    const left = bytes.length - at;
+  let at = from;
+  while (at < end) {
+    const left = end - at;
     if (left < NLA_HDRLEN) {
-      throw new NetlinkDecodeError(where, base + at, `${left} byte(s) left over after the last attribute`);
+      throw new NetlinkDecodeError(where, base + at - from, `${left} byte(s) left over after the last attribute`);
     }
-    const len = view.getUint16(at, order === 'little');
-    const rawType = view.getUint16(at + 2, order === 'little');
+    const len = view.getUint16(at, little);
+    const rawType = view.getUint16(at + 2, little);
     if (len < NLA_HDRLEN || len > left) {
       throw new NetlinkDecodeError(
         where,
-        base + at,
+        base + at - from,
         `attribute type ${rawType & NLA_TYPE_MASK} has nla_len ${len}, ${left} byte(s) available`,
       );
     }
-    out.push({
-      type: rawType & NLA_TYPE_MASK,
-      flags: rawType & (NLA_F_NESTED | NLA_F_NET_BYTEORDER),
-      value: bytes.subarray(at + NLA_HDRLEN, at + len),
-      offset: base + at,
-    });
-    at = Math.min(at + align4(len), bytes.length);
+    const type = rawType & NLA_TYPE_MASK;
+    const flags = rawType & (NLA_F_NESTED | NLA_F_NET_BYTEORDER);
+    out.push(new ParsedAttr(type, flags, base + at - from, at + NLA_HDRLEN, len - NLA_HDRLEN, bytes));
+    at = Math.min(at + align4(len), end);
   }
   return out;
 }
@@ -56,17 +91,24 @@ export function parseAttrs(bytes: Uint8Array, base: number, order: ByteOrder, wh
  * The getters check the payload length against the type the kernel writes and name the attribute in errors.
  */
 export class AttrSet {
-  private readonly byType = new Map<number, NlAttr>();
+  /** By type (nla_type is below 2^14; IPVS's are small, so this stays a dense array). */
+  private readonly byType: (NlAttr | undefined)[] = [];
 
-  constructor(
+  private readonly little: boolean;
+
+  private constructor(
     attrs: readonly NlAttr[],
+    /** The bytes of this level, which every attribute's `start` indexes, and a view of them. */
+    private readonly bytes: Uint8Array,
+    private readonly view: DataView,
     private readonly names: ReadonlyMap<number, string>,
     readonly order: ByteOrder,
     /** What this level is ("IPVS_CMD_ATTR_SERVICE", "IPVS_CMD_NEW_SERVICE message") and where it starts. */
     readonly where: string,
     readonly base: number,
   ) {
-    for (const a of attrs) this.byType.set(a.type, a);
+    this.little = order === 'little';
+    for (const a of attrs) this.byType[a.type] = a;
   }
 
   static parse(
@@ -76,11 +118,12 @@ export class AttrSet {
     names: ReadonlyMap<number, string>,
     where: string,
   ): AttrSet {
-    return new AttrSet(parseAttrs(bytes, base, order, where), names, order, where, base);
+    const view = viewOf(bytes);
+    return new AttrSet(parseAttrsWith(view, bytes, 0, bytes.length, base, order, where), bytes, view, names, order, where, base);
   }
 
   has(type: number): boolean {
-    return this.byType.has(type);
+    return this.byType[type] !== undefined;
   }
 
   name(type: number): string {
@@ -89,50 +132,52 @@ export class AttrSet {
 
   /** The attribute, or an error naming it (at the offset of the enclosing level) when it is missing. */
   require(type: number): NlAttr {
-    const a = this.byType.get(type);
+    const a = this.byType[type];
     if (a === undefined) throw new NetlinkDecodeError(this.name(type), this.base, `missing from ${this.where}`);
     return a;
   }
 
   get(type: number): NlAttr | undefined {
-    return this.byType.get(type);
+    return this.byType[type];
   }
 
-  private sized(a: NlAttr, size: number, what: string): DataView {
-    if (a.value.length !== size) {
-      throw new NetlinkDecodeError(this.name(a.type), a.offset, `length ${a.value.length}, expected ${size} (${what})`);
+  /** Where the payload of `a`, which must be `size` bytes long, starts in this level's view. */
+  private sized(a: NlAttr, size: number, what: string): number {
+    if (a.source !== this.bytes) throw new Error(`${this.name(a.type)} read through the AttrSet of another level (${this.where})`);
+    if (a.length !== size) {
+      throw new NetlinkDecodeError(this.name(a.type), a.offset, `length ${a.length}, expected ${size} (${what})`);
     }
-    return viewOf(a.value);
+    return a.start;
   }
 
   u8(a: NlAttr): number {
-    return this.sized(a, 1, 'u8').getUint8(0);
+    return this.view.getUint8(this.sized(a, 1, 'u8'));
   }
 
   u16(a: NlAttr): number {
-    return this.sized(a, 2, 'u16').getUint16(0, this.order === 'little');
+    return this.view.getUint16(this.sized(a, 2, 'u16'), this.little);
   }
 
   /** __be16 whatever the host (nla_put_be16): ports. */
   be16(a: NlAttr): number {
-    return this.sized(a, 2, '__be16').getUint16(0, false);
+    return this.view.getUint16(this.sized(a, 2, '__be16'), false);
   }
 
   u32(a: NlAttr): number {
-    return this.sized(a, 4, 'u32').getUint32(0, this.order === 'little');
+    return this.view.getUint32(this.sized(a, 4, 'u32'), this.little);
   }
 
   /** __be32 whatever the host (nla_put_be32). */
   be32(a: NlAttr): number {
-    return this.sized(a, 4, '__be32').getUint32(0, false);
+    return this.view.getUint32(this.sized(a, 4, '__be32'), false);
   }
 
   s32(a: NlAttr): number {
-    return this.sized(a, 4, 's32').getInt32(0, this.order === 'little');
+    return this.view.getInt32(this.sized(a, 4, 's32'), this.little);
   }
 
   u64(a: NlAttr): bigint {
-    return this.sized(a, 8, 'u64').getBigUint64(0, this.order === 'little');
+    return this.view.getBigUint64(this.sized(a, 8, 'u64'), this.little);
   }
 
   /** NUL-terminated string (nla_put_string); text up to the first NUL, the whole payload if there is none. */
@@ -155,7 +200,12 @@ export class AttrSet {
    * set: the caller knows which types are nests, the flag is not consulted.
    */
   nest(a: NlAttr, names: ReadonlyMap<number, string>): AttrSet {
-    return AttrSet.parse(a.value, a.offset + NLA_HDRLEN, this.order, names, this.name(a.type));
+    if (a.source !== this.bytes) throw new Error(`${this.name(a.type)} nested through the AttrSet of another level (${this.where})`);
+    // The nest shares this level's bytes and view: its attributes' `start`s index the same bytes.
+    const where = this.name(a.type);
+    const base = a.offset + NLA_HDRLEN;
+    const attrs = parseAttrsWith(this.view, this.bytes, a.start, a.start + a.length, base, this.order, where);
+    return new AttrSet(attrs, this.bytes, this.view, names, this.order, where, base);
   }
 }
 

@@ -13,7 +13,7 @@ import {
   splitMessages,
 } from '../../../src/ipvs/netlink/message.js';
 import { ReplyCollector } from '../../../src/ipvs/netlink/reply.js';
-import { attr, concat, genl, hex, nlmsg, ORDERS, s32, str, toHex, u16, u32 } from './nl.js';
+import { attr, concat, genl, hex, nlmsg, ORDERS, s32, str, toHex, u16, u32, u64 } from './nl.js';
 
 function decodeErrorOf(thrown: () => unknown): NetlinkDecodeError {
   try {
@@ -149,6 +149,35 @@ describe('nlattr', () => {
           'X',
         );
         expect(set.u32(set.require(1))).toBe(2);
+      });
+
+      it('reads nests two deep inside a message that sits at an odd place in a larger buffer', () => {
+        // Real datagrams hold several messages: a message's bytes are a subarray at some byteOffset of the receive
+        // buffer, and nests are windows of it. Every read must land on the right bytes, in both orders.
+        const body = Uint8Array.from([
+          ...attr(o, 2, u16(o, 0xbeef)),
+          ...attr(o, 5, [
+            ...attr(o, 1, [0, 80]),
+            ...attr(o, 9, [...attr(o, 3, u64(o, 2n ** 63n + 5n)), ...attr(o, 4, u32(o, 0xfffffffe)), ...attr(o, 7, [1, 2, 3])]),
+            ...attr(o, 6, str('wlc')),
+          ]),
+          ...attr(o, 3, s32(o, -2)),
+        ]);
+        const buffer = new Uint8Array(body.length + 13);
+        buffer.set(body, 13);
+        const set = AttrSet.parse(buffer.subarray(13), 40, o, new Map([[5, 'OUTER']]), 'message');
+        expect(set.u16(set.require(2))).toBe(0xbeef);
+        expect(set.s32(set.require(3))).toBe(-2);
+        const outer = set.nest(set.require(5), new Map([[9, 'INNER']]));
+        expect(outer.be16(outer.require(1))).toBe(80);
+        expect(outer.string(outer.require(6))).toBe('wlc');
+        const inner = outer.nest(outer.require(9), new Map([[7, 'X_ATTR_ODD']]));
+        expect(inner.u64(inner.require(3))).toBe(2n ** 63n + 5n);
+        expect(inner.u32(inner.require(4))).toBe(0xfffffffe);
+        expect([...inner.binary(inner.require(7), 3)]).toEqual([1, 2, 3]);
+        // Offsets in errors are message offsets: 40 + attr 2 (8) + OUTER header (4) + PORT (8) + INNER header (4)
+        // + u64 attribute (12) + u32 attribute (8) = the X_ATTR_ODD header at 84.
+        expect(decodeErrorOf(() => inner.u32(inner.require(7)))).toMatchObject({ field: 'X_ATTR_ODD', offset: 84 });
       });
 
       it('builds nests without NLA_F_NESTED, strings with their NUL', () => {
