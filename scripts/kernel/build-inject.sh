@@ -33,8 +33,9 @@ tree=$hdr/usr/src/linux-headers-$kver
 if [[ ! -f $tree/Module.symvers ]]; then
   pkg=linux-headers-$kver
   # The -common and kbuild packages are whatever the versioned headers package depends on.
-  mapfile -t deps < <(apt-cache depends "$pkg" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-(headers|kbuild)-/ { print $2 }')
-  (( ${#deps[@]} )) || { apt-get update -qq >&2; mapfile -t deps < <(apt-cache depends "$pkg" | awk '$1 == "Depends:" && $2 ~ /^linux-(headers|kbuild)-/ { print $2 }'); }
+  header_deps() { apt-cache depends "$pkg" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-(headers|kbuild)-/ { print $2 }'; }
+  mapfile -t deps < <(header_deps)
+  (( ${#deps[@]} )) || { apt-get update -qq >&2; mapfile -t deps < <(header_deps); }
   (( ${#deps[@]} )) || die "apt cannot resolve $pkg's dependencies: is $kver still in the archive? (prepare.sh --refresh moves to the current kernel)"
   log "fetching $pkg ${deps[*]}"
   rm -rf "$hdr"

@@ -5,18 +5,7 @@ import { AgentXDecodeError, AgentXEncodeError } from '../../../src/agentx/errors
 import { Framer } from '../../../src/agentx/framer.js';
 import { goldens } from './fixtures.js';
 import { bytesOf, hexOf, littleEndianOf } from './hex.js';
-
-/** mulberry32: a small deterministic PRNG, so every run feeds the same buffers. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../seeded-random.js';
 
 const seeds: Uint8Array[] = goldens.flatMap((g) => [bytesOf(g.hex), littleEndianOf(g.hex)]);
 

@@ -1,27 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { appendStringIndex, compareOidTail, compareTailWithNames } from '../../../src/mib/oid.js';
 import { encodeStringIndex } from '../../../src/mib/string-index.js';
+import { mulberry32 } from '../seeded-random.js';
 
 const sign = (n: number): number => Math.sign(n);
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('compareTailWithNames: string indexes compared without building them', () => {
   it('orders like compareOidTail over the encoded indexes (one and two names, prefixes, longer and shorter OIDs)', () => {
-    const r = rng(7);
+    const r = mulberry32(7);
     const alphabet = 'TCPUDSFWM6/[]:.0123456789abcdef';
     const word = (): string => Array.from({ length: Math.floor(r() * 6) }, () => alphabet[Math.floor(r() * alphabet.length)]).join('');
-    let checked = 0;
     for (let n = 0; n < 20000; n++) {
       const first = word();
       const second = r() < 0.5 ? undefined : word();
@@ -42,9 +30,7 @@ describe('compareTailWithNames: string indexes compared without building them', 
       expect(sign(compareTailWithNames(name, prefix.length, first, second)), `${JSON.stringify(tail)} vs ${JSON.stringify([first, second])}`).toBe(
         sign(compareOidTail(name, prefix.length, suffix)),
       );
-      checked++;
     }
-    expect(checked).toBe(20000);
   });
 
   it('examples: equal, shorter name first, octet order, a longer OID after', () => {

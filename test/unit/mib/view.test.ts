@@ -7,6 +7,7 @@ import { compareOids } from '../../../src/mib/oid.js';
 import { buildRows, rowIndex } from '../../../src/mib/rows.js';
 import { decodeStringIndex, encodeStringIndex } from '../../../src/mib/string-index.js';
 import { MibView } from '../../../src/mib/view.js';
+import { mulberry32 } from '../seeded-random.js';
 
 const ROOT = [1, 3, 6, 1, 4, 1, 8225, 4711];
 const AGENT: AgentStatus = { source: 'sim', status: 'ok', lastReadAt: 1000, lastReadDurationMs: 3, readErrors: 0, lastError: '' };
@@ -22,18 +23,6 @@ function allInstances(snapshot: Snapshot): Oid[] {
   for (const c of SERVICE_COLUMNS) for (const r of rows.services) out.push([...ROOT, 17, 1, c.subid, ...rowIndex(r)]);
   for (const c of REAL_COLUMNS) for (const r of rows.reals) out.push([...ROOT, 18, 1, c.subid, ...rowIndex(r)]);
   return out.sort(compareOids);
-}
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('string index (RFC 2578 section 7.7, non-IMPLIED)', () => {
@@ -86,7 +75,7 @@ describe('MibView', () => {
   });
 
   it('GetNext agrees with a brute-force search for random start OIDs, include flags and end bounds', () => {
-    const random = rng(42);
+    const random = mulberry32(42);
     const pick = (): Oid => instances[Math.floor(random() * instances.length)] as Oid;
     for (let i = 0; i < 5000; i++) {
       const base = pick();
