@@ -1,8 +1,10 @@
 /**
  * The master's sysUpTime timebase. snmpd ignores res.sysUpTime in our Responses and shows managers its own
- * sysUpTime.0 (FACTS.md; net-snmp agentx/master.c), so every TimeStamp we serve (discontinuity times, last read
- * time) and Notify's sysUpTime.0 must be expressed in the master's ticks. Each Response from the master carries
- * its sysUpTime (RFC 2741 section 6.2.16); we anchor it to our monotonic clock.
+ * sysUpTime.0 (net-snmp agent/mibgroup/agentx/master.c: agentx_got_response() never reads the Response's time
+ * field), so every TimeStamp we serve (discontinuity times, last read time) and Notify's sysUpTime.0 must be
+ * expressed in the master's ticks (test/e2e/walk.test.ts, "serves TimeStamps in snmpd sysUpTime timebase", compares
+ * them with a real snmpd's sysUpTime.0). Each Response from the master carries its sysUpTime (RFC 2741 section 6.2.16; snmpd
+ * fills in netsnmp_get_agent_uptime() in agentx/master_admin.c); we anchor it to our monotonic clock.
  *
  * The anchor is taken once per session and then kept: every Response carries its own delay and its own position
  * within snmpd's 10 ms tick, so re-anchoring on each one would move every served TimeStamp by a tick now and then,
