@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REAL_COLUMNS, SCALARS, SERVICE_COLUMNS } from '../../../src/mib/lvs-mib.js';
+import { REAL_COLUMNS, SCALARS, SERVICE_COLUMNS } from '../../src/mib/lvs-mib.js';
 
 /**
  * mibs/LVS-MIB.txt checked by the tools that consume it: libsmi's smilint must find nothing to say about it, and
@@ -15,7 +15,7 @@ import { REAL_COLUMNS, SCALARS, SERVICE_COLUMNS } from '../../../src/mib/lvs-mib
  * scripts/install-deps.sh. Missing tools fail the suite: a MIB that nobody compiled is not known to compile.
  */
 
-const REPO = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const MIB_FILE = join(REPO, 'mibs', 'LVS-MIB.txt');
 const BASE_MIB_DIR = join(REPO, '.cache', 'mibs');
 /** Only the project's MIB directories: the result must not depend on what else a machine has installed. */
