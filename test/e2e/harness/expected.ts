@@ -1,6 +1,8 @@
 /**
- * What the LVS-MIB must show for a snapshot document, written independently of src/mib: column numbers from the
- * MIB text, values computed the plain way, in the form the Net-SNMP tools print with -On -Ox -Oe (no MIBs).
+ * What the LVS-MIB must show for a snapshot document, written without importing or copying src/: column numbers
+ * from the MIB text, values computed the plain way, in the form the Net-SNMP tools print with -On -Ox -Oe (no MIBs).
+ * Row names need canonical IPv6 text; it comes from the WHATWG URL parser's host serializer (node's URL), not from
+ * an algorithm like src/ipvs/address.ts's, so a mistake there cannot be repeated here.
  * TimeStamp columns are left out (they depend on when snmpd started); their own test checks them.
  */
 
@@ -26,12 +28,29 @@ export function stringIndex(text: string): string {
   return `.${text.length}.${[...Buffer.from(text)].join('.')}`;
 }
 
-/** IPv6 text → 16 bytes (accepts "::"), written out here without the project's parser. */
+/**
+ * IPv6 text as the WHATWG URL Standard serializes an IPv6 host (its "IPv6 serializer"): lowercase hex,
+ * no leading zeros, the first longest run of two or more zero pieces as "::". That is RFC 5952 section 4 exactly;
+ * the URL serializer writes an IPv4-mapped address in hex ("::ffff:a00:1"), where RFC 5952 section 5 (and the
+ * agent's row names) use mixed notation, so that one form is rewritten. Throws on text that is not IPv6.
+ */
+function v6Canonical(text: string): string {
+  const host = new URL(`http://[${text}]/`).hostname; // "[2001:db8::1]"
+  const hex = host.slice(1, -1);
+  // "::ffff:" and exactly two more pieces: the five leading zero pieces were compressed, so this is ::ffff:0:0/96.
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(hex);
+  if (mapped === null) return hex;
+  const [hi, lo] = [parseInt(mapped[1] as string, 16), parseInt(mapped[2] as string, 16)];
+  return `::ffff:${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
+/** IPv6 text → 16 bytes, read from the URL serializer's all-hex form (which also expands a dotted-quad tail). */
 export function ipv6Bytes(text: string): number[] {
-  const [head, tail] = text.includes('::') ? (text.split('::') as [string, string]) : [text, undefined];
+  const hex = new URL(`http://[${text}]/`).hostname.slice(1, -1);
+  const [head, tail] = hex.includes('::') ? (hex.split('::') as [string, string]) : [hex, undefined];
   const h = head === '' ? [] : head.split(':');
   const t = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  const groups = tail === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
   return groups.flatMap((g) => {
     const n = parseInt(g, 16);
     return [n >> 8, n & 255];
@@ -40,29 +59,6 @@ export function ipv6Bytes(text: string): number[] {
 
 function ipv4Bytes(text: string): number[] {
   return text.split('.').map(Number);
-}
-
-function v6Canonical(text: string): string {
-  const b = ipv6Bytes(text);
-  const groups = Array.from({ length: 8 }, (_, i) => ((b[2 * i] as number) << 8) | (b[2 * i + 1] as number));
-  let best = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hexs = groups.map((g) => g.toString(16));
-  if (best < 0) return hexs.join(':');
-  return `${hexs.slice(0, best).join(':')}::${hexs.slice(best + bestLen).join(':')}`;
 }
 
 export function serviceNameOf(s: Record<string, unknown>): string {
