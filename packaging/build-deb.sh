@@ -61,9 +61,10 @@ fi
 [[ -f "$SRC/package.json" && -f "$SRC/package-lock.json" ]] || die "package.json or package-lock.json missing"
 
 # --- 2. package facts -------------------------------------------------------------------------------------------
-pkg_field() { node -e 'const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  const v = process.argv[2].split(".").reduce((o, k) => (o == null ? o : o[k]), p);
-  if (typeof v !== "string") process.exit(1); process.stdout.write(v);' "$SRC/package.json" "$1"; }
+# packaging/deb-tools.mjs (from the clean copy): the package.json reader and the licence list of step 5.
+DEB_TOOLS="$SRC/packaging/deb-tools.mjs"
+[[ -f "$DEB_TOOLS" ]] || die "packaging/deb-tools.mjs missing"
+pkg_field() { node "$DEB_TOOLS" field "$SRC/package.json" "$1"; }
 
 NPM_VERSION="$(pkg_field version)" || die "package.json has no version"
 # Debian orders "~" before anything, npm orders a pre-release ("-rc.1") before its release: 0.2.0-rc.1 -> 0.2.0~rc.1.
@@ -179,27 +180,7 @@ Bundled npm packages (/usr/lib/$PACKAGE/node_modules), each under its own licenc
 packages carry are installed with them:
 
 EOF
-  # shellcheck disable=SC2016 # ${...} below is JavaScript
-  (cd "$LIB" && node -e '
-    const fs = require("fs"), path = require("path");
-    const rows = [];
-    const walk = (dir) => {
-      for (const name of fs.readdirSync(dir).sort()) {
-        if (name.startsWith(".")) continue;
-        const d = path.join(dir, name);
-        if (name.startsWith("@")) { walk(d); continue; }
-        const pj = path.join(d, "package.json");
-        if (!fs.existsSync(pj)) continue;
-        const p = JSON.parse(fs.readFileSync(pj, "utf8"));
-        const lic = typeof p.license === "string" ? p.license : "see the package";
-        const text = fs.readdirSync(d).find((f) => /^(licen[cs]e|copying)/i.test(f));
-        rows.push(` ${p.name} ${p.version}: ${lic}` + (text ? ` (/usr/lib/lvs-agentx/${path.join(d, text)})` : ""));
-        if (fs.existsSync(path.join(d, "node_modules"))) walk(path.join(d, "node_modules"));
-      }
-    };
-    walk("node_modules");
-    console.log(rows.join("\n"));
-  ')
+  node "$DEB_TOOLS" licenses "$LIB" "/usr/lib/$PACKAGE"
 } >"$DOC/copyright"
 
 # A Debian changelog, as every package's doc folder has one.
