@@ -2,7 +2,8 @@
 # Installs what lvs-agentx's builds and tests need on Debian 12 (bookworm). Idempotent: a second run only checks.
 #
 #   scripts/install-deps.sh             Net-SNMP (snmpd, snmp), smitools, node_modules, base MIBs in .cache/mibs
-#   scripts/install-deps.sh --kernel    the above, plus what the kernel tests need (qemu, busybox, ipvsadm, gcc-12, make, a kernel)
+#   scripts/install-deps.sh --kernel    the above, plus the kernel tests' packages (qemu, busybox-static, ipvsadm, gcc-12, make);
+#                                       the guest kernel itself is fetched by scripts/kernel/prepare.sh
 #   LVS_INSTALL_KERNEL_DEPS=1 scripts/install-deps.sh    same as --kernel
 #
 # Runs as root (CI does); elsewhere it uses sudo for the apt-get and daemon steps. Every failure stops it.
@@ -10,7 +11,6 @@ set -Eeuo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MIB_CACHE="$REPO_ROOT/.cache/mibs"
-KERNEL_CACHE="$REPO_ROOT/.cache/kernel"
 
 # Debian packages for the MIB compile test and the snmpd end-to-end tests.
 BASE_PACKAGES=(snmpd snmp snmptrapd smitools mrtg systemd adduser)
@@ -26,7 +26,7 @@ die() {
 trap 'die "command failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 usage() {
-  sed -n '2,8s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 WANT_KERNEL="${LVS_INSTALL_KERNEL_DEPS:-0}"
@@ -226,31 +226,11 @@ provide_base_mibs() {
 }
 
 # Kernel tests: qemu boots Debian's stock kernel with a busybox initramfs and ipvsadm, so IPVS is exercised for
-# real without touching the host's network stack. Only run with --kernel or LVS_INSTALL_KERNEL_DEPS=1.
+# real without touching the host's network stack. Only run with --kernel or LVS_INSTALL_KERNEL_DEPS=1. The kernel
+# package is fetched and unpacked in one place only, scripts/kernel/prepare.sh, which also builds the initramfs.
 install_kernel_test_deps() {
   apt_install "${KERNEL_PACKAGES[@]}"
-  if compgen -G "$KERNEL_CACHE/boot/vmlinuz-*" >/dev/null; then
-    log "kernel present: $(cd "$KERNEL_CACHE/boot" && echo vmlinuz-*)"
-    return 0
-  fi
-  apt_update_once
-  # linux-image-amd64 is a metapackage; the kernel itself is the versioned package it depends on.
-  local image
-  image="$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')"
-  [[ -n "$image" ]] || die "cannot resolve linux-image-amd64 to a versioned kernel package"
-  log "downloading $image into ${KERNEL_CACHE#"$REPO_ROOT"/} (apt-get download, dpkg -x; not installed)"
-  local tmp
-  tmp="$(mktemp -d)"
-  (
-    cd "$tmp"
-    apt_download "$image"
-    rm -rf "$KERNEL_CACHE"
-    mkdir -p "$KERNEL_CACHE"
-    dpkg -x "${image}"_*.deb "$KERNEL_CACHE"
-  )
-  rm -rf "$tmp"
-  compgen -G "$KERNEL_CACHE/boot/vmlinuz-*" >/dev/null || die "no vmlinuz in $image"
-  log "kernel: $(cd "$KERNEL_CACHE/boot" && echo vmlinuz-*)"
+  log "guest kernel: run scripts/kernel/prepare.sh (npm run test:kernel does)"
 }
 
 log "repository: $REPO_ROOT"

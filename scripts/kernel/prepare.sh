@@ -5,7 +5,8 @@
 # Idempotent. Installs qemu-system-x86, busybox-static, ipvsadm, gcc-12 and make if missing, downloads the kernel
 # package that linux-image-amd64 currently depends on (apt-get download + dpkg -x; nothing is installed into the
 # host's /boot or /lib/modules), builds the test-only lvs_inject module against that kernel's headers (build-inject.sh), and
-# (re)builds .cache/kernel/initramfs.cpio.gz. Prints the kernel version on stdout.
+# (re)builds .cache/kernel/initramfs.cpio.gz. Prints the kernel version on stdout. This is the one place that fetches
+# the guest kernel; scripts/install-deps.sh --kernel installs the same host packages and no kernel.
 #
 #   scripts/kernel/prepare.sh            use the cached kernel if there is one, else resolve and fetch it
 #   scripts/kernel/prepare.sh --refresh  re-resolve linux-image-amd64 (apt-get update) and fetch if newer
@@ -50,6 +51,7 @@ mkdir -p "$cache/debs"
 resolve_pkg() {
   apt-cache depends linux-image-amd64 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }'
 }
+# A cache without the "package" file (unpacked by an older install-deps.sh) is named by its boot/vmlinuz-*.
 cached=$({ cat "$cache/package" || ls "$cache/boot" | sed -n 's/^vmlinuz-/linux-image-/p' | head -n1; } 2>/dev/null || true)
 if (( refresh )) || [[ -z $cached ]]; then
   (( refresh )) && apt_update
