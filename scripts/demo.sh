@@ -32,7 +32,7 @@ dontLogTCPWrappersConnects yes
 CONF
 SNMP_PERSISTENT_DIR="$dir/persist" MIBS= /usr/sbin/snmpd -f -C -c "$dir/snmpd.conf" -Lf "$dir/snmpd.log" -p "$dir/snmpd.pid" &
 snmpd_pid=$!
-node dist/src/daemon/main.js --agentx-socket "unix:$dir/agentx" --source sim --interval 1 2>"$dir/agent.log" &
+node dist/src/daemon/main.js --agentx-socket "unix:$dir/agentx" --source sim --interval 1 --idle-interval 1 2>"$dir/agent.log" &
 agent_pid=$!
 
 . scripts/mib-env.sh

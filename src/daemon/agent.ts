@@ -3,21 +3,20 @@ import type { Logger } from 'pino';
 import { MasterClock } from '../agentx/master-clock.js';
 import { AgentXSession } from '../agentx/session.js';
 import { formatTransportAddress, type TransportAddress } from '../agentx/transport.js';
-import type { Snapshot } from '../ipvs/snapshot.js';
 import type { Source } from '../ipvs/source.js';
 import { LVS_MIB_ROOT } from '../mib/lvs-mib.js';
-import { diffRows } from '../mib/changes.js';
-import { buildRowsSteps, type Rows } from '../mib/rows.js';
-import { MibView } from '../mib/view.js';
+import { TableModel } from '../mib/model.js';
+import type { MibView } from '../mib/view.js';
 import { runCooperatively } from '../util/time-slices.js';
-import { CounterTracker } from './counter-tracker.js';
 import { Notifier, type NotifierOptions } from './notifier.js';
 import { Poller, type PollResult } from './poller.js';
 import type { Settings } from './settings.js';
 
 /**
- * The daemon's wiring: source → poller → counter tracker → rows → MIB view ← AgentX session. Every request is
- * answered from the view current when it arrives; a new read swaps in a whole new view at once.
+ * The daemon's wiring: source → poller → table model → MIB view ← AgentX session, and the model's changes →
+ * notifier. Every request is answered from the view current when it is answered; a new read swaps in a whole new
+ * view at once. Requests drive the reads (Poller.demand): one that finds data older than the interval starts a read
+ * and waits for it at most 100 ms.
  */
 
 export interface AgentOptions {
@@ -27,11 +26,6 @@ export interface AgentOptions {
   readonly version: string;
 }
 
-const EMPTY_SNAPSHOT: Snapshot = {
-  info: { version: '', connTableSize: 0, tcpTimeout: 0, tcpFinTimeout: 0, udpTimeout: 0, daemons: [] },
-  services: [],
-};
-
 /** o.id of our Open PDU: the LVS-MIB module identity. */
 const AGENT_ID = LVS_MIB_ROOT;
 
@@ -40,12 +34,8 @@ export class Agent {
   readonly poller: Poller;
   private session: AgentXSession;
   private settings: Settings;
-  private tracker: CounterTracker;
-  private snapshot: Snapshot = EMPTY_SNAPSHOT;
-  private rows: Rows = { services: [], reals: [] };
+  private readonly model: TableModel;
   private view: MibView;
-  /** Whether `rows` come from a read (notifications compare two reads, never the empty start). */
-  private haveRead = false;
   private readonly notifier: Notifier;
   private readonly log: Logger;
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -53,21 +43,17 @@ export class Agent {
   constructor(private readonly options: AgentOptions) {
     this.settings = options.settings;
     this.log = options.logger.child({ component: 'agent' });
-    this.tracker = new CounterTracker({ monotonic: this.settings.monotonic });
     this.notifier = new Notifier(this.notifierOptions(), this.clock, this.log);
-    this.poller = new Poller(options.source, this.settings.intervalMs, options.logger.child({ component: 'poller' }), (r) =>
+    this.poller = new Poller(options.source, cadence(this.settings), options.logger.child({ component: 'poller' }), (r) =>
       this.takeSnapshot(r),
     );
-    this.view = this.makeView();
-    this.session = this.makeSession(this.settings.address);
-    this.poller.on('status', () => {
-      this.view = this.makeView();
+    this.model = new TableModel({
+      monotonic: this.settings.monotonic,
+      status: () => this.poller.status,
+      timeStamp: (at) => this.clock.timeStamp(at),
     });
-  }
-
-  /** The snapshot currently served (after counter tracking). */
-  get served(): Snapshot {
-    return this.snapshot;
+    this.view = this.model.view();
+    this.session = this.makeSession(this.settings.address);
   }
 
   get currentView(): MibView {
@@ -100,9 +86,9 @@ export class Agent {
     this.settings = next;
     this.options.logger.level = next.logLevel;
     if (next.source !== before.source) await this.poller.replaceSource(await newSource());
-    if (next.intervalMs !== before.intervalMs) this.poller.setInterval(next.intervalMs);
+    if (next.intervalMs !== before.intervalMs || next.idleIntervalMs !== before.idleIntervalMs) this.poller.setCadence(cadence(next));
     this.notifier.configure(this.notifierOptions());
-    if (next.monotonic !== before.monotonic) this.tracker = new CounterTracker({ monotonic: next.monotonic });
+    if (next.monotonic !== before.monotonic) this.model.restartCounters(next.monotonic);
     if (formatTransportAddress(next.address) !== formatTransportAddress(before.address)) {
       await this.session.stop();
       this.session = this.makeSession(next.address);
@@ -115,6 +101,7 @@ export class Agent {
         socket: formatTransportAddress(next.address),
         source: next.source,
         intervalMs: next.intervalMs,
+        idleIntervalMs: next.idleIntervalMs,
         monotonic: next.monotonic,
         logLevel: next.logLevel,
       },
@@ -135,32 +122,31 @@ export class Agent {
       pingIntervalMs: this.settings.pingIntervalMs,
       logger: this.options.logger,
       clock: this.clock,
-      reader: () => this.view,
+      reader: () => {
+        const wait = this.poller.demand();
+        return wait === undefined ? this.view : wait.then(() => this.view);
+      },
     });
   }
 
   /**
-   * Counter tracking and row building run in slices (runCooperatively) so that a table of 100,000 real servers
-   * never holds up AgentX answers; requests meanwhile get the previous view, and the new one replaces it whole.
+   * The model folds the read in slices (runCooperatively) so that a table of 100,000 real servers never holds up
+   * AgentX answers; requests meanwhile get the previous view, and the new one replaces it whole.
    */
-  private async takeSnapshot({ snapshot, at }: PollResult): Promise<void> {
+  private async takeSnapshot({ snapshot }: PollResult): Promise<void> {
     const started = performance.now();
-    const tracked = await runCooperatively(this.tracker.trackSteps(snapshot, at));
-    const rows = await runCooperatively(buildRowsSteps(tracked.snapshot, tracked.discontinuityAt));
-    const previous = this.rows;
-    this.snapshot = tracked.snapshot;
-    this.rows = rows;
-    this.view = this.makeView();
-    if (this.haveRead) this.notifier.send(diffRows(previous, rows), this.session);
-    this.haveRead = true;
-    if (tracked.resets.length > 0) {
-      this.log.info({ rows: tracked.resets.slice(0, 20), count: tracked.resets.length }, 'counters went backwards; discontinuity time set');
+    // The read's time is when the model sees it: a row's discontinuity time is when it was found.
+    const update = await runCooperatively(this.model.updateSteps(snapshot, performance.now()));
+    this.view = update.view;
+    this.notifier.send(update.changes, this.session);
+    if (update.resets.length > 0) {
+      this.log.info({ rows: update.resets.slice(0, 20), count: update.resets.length }, 'counters went backwards; discontinuity time set');
     }
     // The longest the event loop was blocked since the previous snapshot: AgentX answers waited at most that long.
     this.log.debug(
       {
-        services: rows.services.length,
-        reals: rows.reals.length,
+        services: update.rows.services.length,
+        reals: update.rows.reals.length,
         readMs: Math.round(this.poller.status.lastReadDurationMs),
         buildMs: Math.round(performance.now() - started),
         maxEventLoopDelayMs: Math.round(this.loopDelay.max / 1e6),
@@ -170,15 +156,10 @@ export class Agent {
     );
     this.loopDelay.reset();
   }
+}
 
-  private makeView(): MibView {
-    return new MibView({
-      info: this.snapshot.info,
-      rows: this.rows,
-      agent: this.poller.status,
-      timeStamp: (at) => this.clock.timeStamp(at),
-    });
-  }
+function cadence(settings: Settings): { intervalMs: number; idleIntervalMs: number } {
+  return { intervalMs: settings.intervalMs, idleIntervalMs: settings.idleIntervalMs };
 }
 
 /** The process's memory in MiB for the debug log: resident set, V8 heap in use and reserved, off-heap buffers. */

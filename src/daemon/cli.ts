@@ -36,7 +36,11 @@ Options (also config file keys, without the dashes; flags win):
                                file:PATH           a JSON snapshot, re-read on change
                                sim[:OPTS]          simulated director, OPTS like
                                                    services=1000,reals=10,churn=1,seed=1
-  -i, --interval SECONDS     seconds between reads of the source (default 5)
+  -i, --interval SECONDS     while SNMP requests come, served data is at most
+                             this old plus one read (default 5)
+      --idle-interval SECONDS  while nobody asks, read this often (default 60,
+                             or the interval if longer; equal to --interval:
+                             read on a fixed clock)
       --monotonic-counters   keep counters rising across kernel resets
                              (ipvsadm -Z, service re-created) for the agent's
                              lifetime instead of marking a discontinuity
@@ -92,6 +96,7 @@ const SETTING_OPTIONS = {
   'agentx-socket': { type: 'string', short: 'x' },
   source: { type: 'string', short: 's' },
   interval: { type: 'string', short: 'i' },
+  'idle-interval': { type: 'string' },
   'monotonic-counters': { type: 'boolean' },
   'ping-interval': { type: 'string' },
   'log-level': { type: 'string', short: 'l' },

@@ -6,10 +6,13 @@ import type { Source } from '../ipvs/source.js';
 import type { AgentStatus } from '../mib/lvs-mib.js';
 
 /**
- * Reads the source on an interval: the next read is scheduled only when the previous one has finished, so two
- * reads never overlap. A failed read keeps the last snapshot in service (status "stale"), is counted, and is logged
- * once when reads start failing (with what the user can do) and once when they recover. A read and the processing
- * of its snapshot finish before the next read starts.
+ * Reads the source as demand asks. While SNMP requests keep coming (demand()), served data is at most `intervalMs`
+ * old plus one read: a request that finds older data starts a read. While nobody asks, the source is read every
+ * `idleIntervalMs` (an agent nobody queries costs next to nothing; notifications wait at most that long). Two reads
+ * never overlap: a read and the processing of its snapshot finish before the next one starts.
+ *
+ * A failed read keeps the last snapshot in service (status "stale"), is counted, and is logged once when reads start
+ * failing (with what the user can do) and once when they recover; a failing source is retried at the same cadence.
  */
 export interface PollResult {
   readonly snapshot: Snapshot;
@@ -20,20 +23,37 @@ export interface PollResult {
 /** Takes in a fresh snapshot; the next read starts only after the returned promise settles. */
 export type SnapshotConsumer = (result: PollResult) => Promise<void>;
 
+/** How long a request may wait for a read in progress, from that read's start: snmpd's timeout is 1 s. */
+export const DEMAND_WAIT_MS = 100;
+
+export interface Cadence {
+  /** Freshness while requests come. */
+  readonly intervalMs: number;
+  /** Reads while nobody asks; at least intervalMs. */
+  readonly idleIntervalMs: number;
+}
+
 export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopped = false;
   private failing = false;
   private current: AgentStatus;
+  /** performance.now() when the last read attempt ended (success or failure); -Infinity before the first. */
+  private lastAttemptAt = -Infinity;
+  /** Settles when the read in progress is in service, or DEMAND_WAIT_MS after it started, whichever is first. */
+  private grace: Promise<void> | undefined;
+  private graceUntil = 0;
+  private cadence: Cadence;
 
   constructor(
     private source: Source,
-    private intervalMs: number,
+    cadence: Cadence | number,
     private readonly log: Logger,
     private readonly consume: SnapshotConsumer,
   ) {
     super();
+    this.cadence = typeof cadence === 'number' ? { intervalMs: cadence, idleIntervalMs: cadence } : cadence;
     this.current = { source: source.name, status: 'noData', lastReadAt: undefined, lastReadDurationMs: 0, readErrors: 0, lastError: '' };
   }
 
@@ -50,6 +70,18 @@ export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
     if (!this.running) await this.poll();
   }
 
+  /**
+   * A request has come. Starts a read when the data is older than the interval; returns what the request should
+   * wait for before it is answered (a read in progress, for at most DEMAND_WAIT_MS from that read's start), or
+   * undefined to answer at once. Cheap: called for every AgentX request of a walk.
+   */
+  demand(): Promise<void> | undefined {
+    if (this.stopped) return undefined;
+    const now = performance.now();
+    if (!this.running && now - this.lastAttemptAt >= this.cadence.intervalMs) void this.poll();
+    return this.running && now < this.graceUntil ? this.grace : undefined;
+  }
+
   /** Reads from `next` from now on (the previous source is closed); the status keeps its counters. */
   async replaceSource(next: Source): Promise<void> {
     const previous = this.source;
@@ -60,12 +92,16 @@ export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
     if (!this.running) await this.poll();
   }
 
-  setInterval(ms: number): void {
-    this.intervalMs = ms;
-    if (!this.running && !this.stopped) {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => void this.poll(), ms);
-    }
+  setCadence(cadence: Cadence): void {
+    this.cadence = cadence;
+    if (!this.running && !this.stopped) this.schedule();
+  }
+
+  /** The next idle read, idleIntervalMs after the last attempt ended. */
+  private schedule(): void {
+    clearTimeout(this.timer);
+    const wait = Math.max(0, this.lastAttemptAt + this.cadence.idleIntervalMs - performance.now());
+    this.timer = setTimeout(() => void this.poll(), Number.isFinite(wait) ? wait : 0);
   }
 
   async stop(): Promise<void> {
@@ -74,11 +110,19 @@ export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
     await this.source.close();
   }
 
-  private async poll(): Promise<void> {
-    if (this.running || this.stopped) return;
+  private poll(): Promise<void> {
+    if (this.running || this.stopped) return Promise.resolve();
     this.running = true;
     clearTimeout(this.timer);
     const started = performance.now();
+    const done = this.readOnce(started);
+    let timer: NodeJS.Timeout | undefined;
+    this.graceUntil = started + DEMAND_WAIT_MS;
+    this.grace = Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, DEMAND_WAIT_MS)))]).finally(() => clearTimeout(timer));
+    return done;
+  }
+
+  private async readOnce(started: number): Promise<void> {
     const source = this.source;
     try {
       const snapshot = await source.read();
@@ -117,9 +161,9 @@ export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
       this.emit('status', this.current);
     } finally {
       this.running = false;
-      if (!this.stopped) {
-        this.timer = setTimeout(() => void this.poll(), this.intervalMs);
-      }
+      this.grace = undefined;
+      this.lastAttemptAt = performance.now();
+      if (!this.stopped) this.schedule();
     }
   }
 }

@@ -9,7 +9,10 @@ import { LOG_LEVELS, type LogLevel } from './logger.js';
 export interface Settings {
   readonly address: TransportAddress;
   readonly source: string;
+  /** While SNMP requests come: served data is at most this old (plus one read). */
   readonly intervalMs: number;
+  /** While nobody asks: the slow cadence of reads (what notifications and the first answer wait for). */
+  readonly idleIntervalMs: number;
   readonly monotonic: boolean;
   readonly pingIntervalMs: number;
   readonly logLevel: LogLevel;
@@ -22,6 +25,7 @@ export const SETTING_KEYS = [
   'agentx-socket',
   'source',
   'interval',
+  'idle-interval',
   'monotonic-counters',
   'ping-interval',
   'log-level',
@@ -46,6 +50,7 @@ export const DEFAULTS: Record<SettingKey, string | boolean> = {
   'agentx-socket': DEFAULT_AGENTX_SOCKET,
   source: 'netlink',
   interval: '5',
+  'idle-interval': '60',
   'monotonic-counters': false,
   'ping-interval': '15',
   'log-level': 'info',
@@ -102,10 +107,16 @@ export function resolveSettings(file: RawSettings, flags: RawSettings): Settings
   if (!/^(netlink|ipvsadm(:.+)?|file:.+|sim(:.*)?)$/.test(sourceText)) {
     fail('source', source, 'netlink, ipvsadm[:PATH], file:PATH or sim[:OPTIONS]');
   }
+  const intervalMs = seconds('interval', pick('interval'), 0.1, 86400);
+  const idle = pick('idle-interval');
+  // The default idle cadence never reads more often than an interval someone set above it.
+  const idleIntervalMs = idle.origin === 'default' ? Math.max(intervalMs, seconds('idle-interval', idle, 0.1, 86400)) : seconds('idle-interval', idle, 0.1, 86400);
+  if (idleIntervalMs < intervalMs) fail('idle-interval', idle, `at least the interval (${intervalMs / 1000} s): reads are never more frequent when nobody asks`);
   return {
     address,
     source: sourceText,
-    intervalMs: seconds('interval', pick('interval'), 0.1, 86400),
+    intervalMs,
+    idleIntervalMs,
     monotonic: boolean('monotonic-counters', pick('monotonic-counters')),
     pingIntervalMs: seconds('ping-interval', pick('ping-interval'), 1, 3600),
     logLevel: levelText as LogLevel,

@@ -1,4 +1,4 @@
-import type { Family, ForwardMethod, IpvsInfo, RealServer, Service, ServiceKey, Snapshot, Stats } from './snapshot.js';
+import { allocStats, STAT, STAT_COUNT, type Family, type ForwardMethod, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats } from './snapshot.js';
 import { runCooperatively, runToEnd } from '../util/time-slices.js';
 import type { Source } from './source.js';
 
@@ -92,24 +92,29 @@ function statsFor(seed: number, id: number, real: number, tick: number): Stats {
     outBase = U64 - outBps * 5n * 4n;
   }
   const t = tick * 5; // one read is five simulated seconds
-  return {
-    conns: grow(BigInt(r % 1000), cps, t),
-    inPkts: grow(BigInt(r % 7919) * 10n, inPps, t),
-    outPkts: grow(BigInt(r % 7907) * 10n, outPps, t),
-    inBytes: grow(inBase, inBps, t),
-    outBytes: grow(outBase, outBps, t),
-    cps,
-    inPps,
-    outPps,
-    // A rate beyond 32 bits: Gauge32 columns latch, the HC columns carry it exactly.
-    inBps: id === 0 && real < 0 ? 6_000_000_000n : inBps,
-    outBps,
-  };
+  const out = allocStats();
+  const v = out.values;
+  const at = out.at;
+  v[at + STAT.conns] = grow(BigInt(r % 1000), cps, t);
+  v[at + STAT.inPkts] = grow(BigInt(r % 7919) * 10n, inPps, t);
+  v[at + STAT.outPkts] = grow(BigInt(r % 7907) * 10n, outPps, t);
+  v[at + STAT.inBytes] = grow(inBase, inBps, t);
+  v[at + STAT.outBytes] = grow(outBase, outBps, t);
+  v[at + STAT.cps] = cps;
+  v[at + STAT.inPps] = inPps;
+  v[at + STAT.outPps] = outPps;
+  // A rate beyond 32 bits: Gauge32 columns latch, the HC columns carry it exactly.
+  v[at + STAT.inBps] = id === 0 && real < 0 ? 6_000_000_000n : inBps;
+  v[at + STAT.outBps] = outBps;
+  return out;
 }
 
-function sumStats(all: Stats[]): Stats {
-  const out = { conns: 0n, inPkts: 0n, outPkts: 0n, inBytes: 0n, outBytes: 0n, cps: 0n, inPps: 0n, outPps: 0n, inBps: 0n, outBps: 0n };
-  for (const s of all) for (const k of Object.keys(out) as (keyof Stats)[]) out[k] = (out[k] + s[k]) % U64;
+/** Element-wise sum modulo 2^64, as the kernel's u64 counters wrap (a BigUint64Array store wraps the same way). */
+function sumStats(all: readonly Stats[]): Stats {
+  const out = allocStats();
+  for (const s of all) {
+    for (let k = 0; k < STAT_COUNT; k++) out.values[out.at + k] = (out.values[out.at + k] as bigint) + (s.values[s.at + k] as bigint);
+  }
   return out;
 }
 

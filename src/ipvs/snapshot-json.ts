@@ -12,7 +12,7 @@ import type {
   SyncDaemon,
   TunnelType,
 } from './snapshot.js';
-import { STATS_FIELDS, ZERO_STATS } from './snapshot.js';
+import { makeStats, STATS_FIELDS, statsRecord, ZERO_STATS, type StatName } from './snapshot.js';
 
 /**
  * The JSON snapshot format (README: "Snapshot file"): what the `file:` source reads and `lvs-agentx snapshot`
@@ -94,9 +94,9 @@ function u64(v: unknown, path: string): bigint {
 function stats(v: unknown, path: string): Stats {
   if (v === undefined) return ZERO_STATS;
   const o = obj(v, path);
-  const out: Record<string, bigint> = {};
+  const out: Partial<Record<StatName, bigint>> = {};
   for (const f of STATS_FIELDS) out[f] = u64(o[f], `${path}.${f}`);
-  return out as unknown as Stats;
+  return makeStats(out);
 }
 
 /** An address in any valid text form, returned in the canonical form the kernel reader produces. */
@@ -112,7 +112,7 @@ function address(v: unknown, path: string): { family: Family; address: string } 
 }
 
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
-const FORWARDS: readonly ForwardMethod[] = ['masq', 'local', 'tunnel', 'route'];
+const FORWARDS: readonly ForwardMethod[] = ['masq', 'local', 'tunnel', 'route', 'bypass'];
 const TUNNELS: readonly TunnelType[] = ['ipip', 'gue', 'gre'];
 const FAMILIES: readonly Family[] = ['inet', 'inet6'];
 
@@ -198,8 +198,9 @@ export function snapshotFromJson(doc: unknown): Snapshot {
 }
 
 function statsToJson(s: Stats): Record<string, string> {
+  const values = statsRecord(s);
   const out: Record<string, string> = {};
-  for (const f of STATS_FIELDS) out[f] = s[f].toString();
+  for (const f of STATS_FIELDS) out[f] = values[f].toString();
   return out;
 }
 

@@ -3,7 +3,9 @@
  * view serves. Identity (what makes a row the same row: protocol, address, port or fwmark) is kept apart from
  * everything that changes between reads (configuration, connection gauges, counters).
  *
- * Every kernel number that can exceed 2^53 is a bigint. Sources must widen, never truncate.
+ * Counters and rates (which can exceed 2^53) are u64 in a typed array, never one object per value: a table of
+ * 100,000 real servers has a million of them per read. A bigint exists only when one is read (a varbind being
+ * encoded, a JSON document written). Sources must widen, never truncate.
  */
 
 /** Address family, as AF_INET / AF_INET6 in the kernel. */
@@ -19,22 +21,77 @@ export type ForwardMethod = 'masq' | 'local' | 'tunnel' | 'route' | 'bypass';
 export type TunnelType = 'ipip' | 'gue' | 'gre';
 
 /**
- * Counters and rate estimates of a service or a real server (struct ip_vs_kstats / IPVS_STATS_ATTR_*).
- * All u64 in STATS64; sources reading 32-bit STATS widen them.
+ * Counters and rate estimates of a service or a real server (struct ip_vs_kstats / IPVS_STATS_ATTR_*), in this
+ * order: STAT gives each one's position. All u64 in STATS64; sources reading 32-bit STATS widen them.
+ */
+export const STAT = {
+  conns: 0,
+  inPkts: 1,
+  outPkts: 2,
+  inBytes: 3,
+  outBytes: 4,
+  /** Estimated connections per second. */
+  cps: 5,
+  inPps: 6,
+  outPps: 7,
+  /** Estimated bytes per second. */
+  inBps: 8,
+  outBps: 9,
+} as const;
+
+export type StatName = keyof typeof STAT;
+
+/** The five that only grow (until a reset); the other five are rate estimates (gauges). */
+export const COUNTER_COUNT = 5;
+export const STAT_COUNT = 10;
+
+export const STATS_FIELDS = Object.keys(STAT) as readonly StatName[];
+
+/**
+ * The ten values of one service or real server: a window of STAT_COUNT u64 at `at` in `values`, an array that
+ * many entities of one read share (see allocStats). Immutable once the source has filled it.
  */
 export interface Stats {
-  readonly conns: bigint;
-  readonly inPkts: bigint;
-  readonly outPkts: bigint;
-  readonly inBytes: bigint;
-  readonly outBytes: bigint;
-  /** Estimated connections per second. */
-  readonly cps: bigint;
-  readonly inPps: bigint;
-  readonly outPps: bigint;
-  /** Estimated bytes per second. */
-  readonly inBps: bigint;
-  readonly outBps: bigint;
+  readonly values: BigUint64Array;
+  readonly at: number;
+}
+
+export function statOf(stats: Stats, name: StatName): bigint {
+  return stats.values[stats.at + STAT[name]] as bigint;
+}
+
+/** Entities per shared array: large enough that allocation is a bump, small enough to free early. */
+const CHUNK = 4096;
+let chunk = new BigUint64Array(CHUNK * STAT_COUNT);
+let used = 0;
+
+/**
+ * A zeroed Stats for a source to fill in (`s.values[s.at + STAT.conns] = …`), carved from a shared array: one
+ * small object per entity instead of ten bigints (or one typed array each, which costs ten times as much to make).
+ */
+export function allocStats(): Stats {
+  if (used === CHUNK) {
+    chunk = new BigUint64Array(CHUNK * STAT_COUNT);
+    used = 0;
+  }
+  return { values: chunk, at: STAT_COUNT * used++ };
+}
+
+/** Stats with the given values (the rest zero). Values are u64: the caller has range-checked them. */
+export function makeStats(values: Partial<Record<StatName, bigint>>): Stats {
+  const s = allocStats();
+  for (const name of STATS_FIELDS) {
+    const v = values[name];
+    if (v !== undefined) s.values[s.at + STAT[name]] = v;
+  }
+  return s;
+}
+
+/** The values as named bigints (JSON, text output, tests). */
+export function statsRecord(stats: Stats): Record<StatName, bigint> {
+  const out = {} as Record<StatName, bigint>;
+  for (const name of STATS_FIELDS) out[name] = statOf(stats, name);
+  return out;
 }
 
 /** A virtual service by address: protocol, virtual IP and port. */
@@ -117,28 +174,4 @@ export interface Snapshot {
   readonly services: readonly Service[];
 }
 
-export const ZERO_STATS: Stats = Object.freeze({
-  conns: 0n,
-  inPkts: 0n,
-  outPkts: 0n,
-  inBytes: 0n,
-  outBytes: 0n,
-  cps: 0n,
-  inPps: 0n,
-  outPps: 0n,
-  inBps: 0n,
-  outBps: 0n,
-});
-
-export const STATS_FIELDS = [
-  'conns',
-  'inPkts',
-  'outPkts',
-  'inBytes',
-  'outBytes',
-  'cps',
-  'inPps',
-  'outPps',
-  'inBps',
-  'outBps',
-] as const satisfies readonly (keyof Stats)[];
+export const ZERO_STATS: Stats = Object.freeze({ values: new BigUint64Array(STAT_COUNT), at: 0 });

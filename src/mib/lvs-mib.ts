@@ -1,5 +1,5 @@
 import type { Oid, Value } from '../agentx/pdu.js';
-import type { IpvsInfo, Stats } from '../ipvs/snapshot.js';
+import { STAT, type IpvsInfo, type Stats } from '../ipvs/snapshot.js';
 import type { RealRow, ServiceRow } from './rows.js';
 import {
   bits,
@@ -116,6 +116,11 @@ function tunnelFlagBits(flags: number): number {
 }
 
 /** The five legacy + HC columns shared by both tables, parameterised by where each statistic sits. */
+/** One value of a row's Stats window: a bigint made only here, as the varbind is encoded. */
+function v(stats: Stats, at: number): bigint {
+  return stats.values[stats.at + at] as bigint;
+}
+
 function statsColumns<Row>(
   stats: (row: Row) => Stats,
   prefix: string,
@@ -124,24 +129,24 @@ function statsColumns<Row>(
 ): ColumnDef<Row>[] {
   const s = stats;
   return [
-    { name: `${prefix}StatsConns`, subid: legacy.conns, value: (r) => counter32Low(s(r).conns) },
-    { name: `${prefix}StatsInPkts`, subid: legacy.conns + 1, value: (r) => counter32Low(s(r).inPkts) },
-    { name: `${prefix}StatsOutPkts`, subid: legacy.conns + 2, value: (r) => counter32Low(s(r).outPkts) },
-    { name: `${prefix}StatsInBytes`, subid: legacy.conns + 3, value: (r) => counter64(s(r).inBytes) },
-    { name: `${prefix}StatsOutBytes`, subid: legacy.conns + 4, value: (r) => counter64(s(r).outBytes) },
-    { name: `${prefix}RateCps`, subid: legacy.rateCps, value: (r) => gauge32(s(r).cps) },
-    { name: `${prefix}RateInPPS`, subid: legacy.rateCps + 1, value: (r) => gauge32(s(r).inPps) },
-    { name: `${prefix}RateOutPPS`, subid: legacy.rateCps + 2, value: (r) => gauge32(s(r).outPps) },
-    { name: `${prefix}RateInBPS`, subid: legacy.rateCps + 3, value: (r) => gauge32(s(r).inBps) },
-    { name: `${prefix}RateOutBPS`, subid: legacy.rateCps + 4, value: (r) => gauge32(s(r).outBps) },
-    { name: `${prefix}HCStatsConns`, subid: hc.conns, value: (r) => counter64(s(r).conns) },
-    { name: `${prefix}HCStatsInPkts`, subid: hc.conns + 1, value: (r) => counter64(s(r).inPkts) },
-    { name: `${prefix}HCStatsOutPkts`, subid: hc.conns + 2, value: (r) => counter64(s(r).outPkts) },
-    { name: `${prefix}HCRateCps`, subid: hc.rateCps, value: (r) => counter64(s(r).cps) },
-    { name: `${prefix}HCRateInPPS`, subid: hc.rateCps + 1, value: (r) => counter64(s(r).inPps) },
-    { name: `${prefix}HCRateOutPPS`, subid: hc.rateCps + 2, value: (r) => counter64(s(r).outPps) },
-    { name: `${prefix}HCRateInBPS`, subid: hc.rateCps + 3, value: (r) => counter64(s(r).inBps) },
-    { name: `${prefix}HCRateOutBPS`, subid: hc.rateCps + 4, value: (r) => counter64(s(r).outBps) },
+    { name: `${prefix}StatsConns`, subid: legacy.conns, value: (r) => counter32Low(v(s(r), STAT.conns)) },
+    { name: `${prefix}StatsInPkts`, subid: legacy.conns + 1, value: (r) => counter32Low(v(s(r), STAT.inPkts)) },
+    { name: `${prefix}StatsOutPkts`, subid: legacy.conns + 2, value: (r) => counter32Low(v(s(r), STAT.outPkts)) },
+    { name: `${prefix}StatsInBytes`, subid: legacy.conns + 3, value: (r) => counter64(v(s(r), STAT.inBytes)) },
+    { name: `${prefix}StatsOutBytes`, subid: legacy.conns + 4, value: (r) => counter64(v(s(r), STAT.outBytes)) },
+    { name: `${prefix}RateCps`, subid: legacy.rateCps, value: (r) => gauge32(v(s(r), STAT.cps)) },
+    { name: `${prefix}RateInPPS`, subid: legacy.rateCps + 1, value: (r) => gauge32(v(s(r), STAT.inPps)) },
+    { name: `${prefix}RateOutPPS`, subid: legacy.rateCps + 2, value: (r) => gauge32(v(s(r), STAT.outPps)) },
+    { name: `${prefix}RateInBPS`, subid: legacy.rateCps + 3, value: (r) => gauge32(v(s(r), STAT.inBps)) },
+    { name: `${prefix}RateOutBPS`, subid: legacy.rateCps + 4, value: (r) => gauge32(v(s(r), STAT.outBps)) },
+    { name: `${prefix}HCStatsConns`, subid: hc.conns, value: (r) => counter64(v(s(r), STAT.conns)) },
+    { name: `${prefix}HCStatsInPkts`, subid: hc.conns + 1, value: (r) => counter64(v(s(r), STAT.inPkts)) },
+    { name: `${prefix}HCStatsOutPkts`, subid: hc.conns + 2, value: (r) => counter64(v(s(r), STAT.outPkts)) },
+    { name: `${prefix}HCRateCps`, subid: hc.rateCps, value: (r) => counter64(v(s(r), STAT.cps)) },
+    { name: `${prefix}HCRateInPPS`, subid: hc.rateCps + 1, value: (r) => counter64(v(s(r), STAT.inPps)) },
+    { name: `${prefix}HCRateOutPPS`, subid: hc.rateCps + 2, value: (r) => counter64(v(s(r), STAT.outPps)) },
+    { name: `${prefix}HCRateInBPS`, subid: hc.rateCps + 3, value: (r) => counter64(v(s(r), STAT.inBps)) },
+    { name: `${prefix}HCRateOutBPS`, subid: hc.rateCps + 4, value: (r) => counter64(v(s(r), STAT.outBps)) },
   ];
 }
 
@@ -167,7 +172,7 @@ export const SERVICE_COLUMNS: readonly ColumnDef<ServiceRow>[] = bySubid<Service
     value: (r) => ipAddress(r.service.key.family === 'inet' ? netmaskBytes(r.service.netmaskPrefix) : ZERO_IPV4),
   },
   { name: 'lvsServiceNumDests', subid: 9, value: (r) => gauge32(r.service.reals.length) },
-  ...statsColumns<ServiceRow>((r) => r.service.stats, 'lvsService', { conns: 10, rateCps: 15 }, { conns: 29, rateCps: 32 }),
+  ...statsColumns<ServiceRow>((r) => r.stats, 'lvsService', { conns: 10, rateCps: 15 }, { conns: 29, rateCps: 32 }),
   {
     name: 'lvsServiceAddrType',
     subid: 21,
@@ -189,7 +194,7 @@ export const REAL_COLUMNS: readonly ColumnDef<RealRow>[] = bySubid<RealRow>([
   { name: 'lvsRealPort', subid: 4, value: (r) => unsigned32(r.real.port) },
   { name: 'lvsRealFlags', subid: 5, value: (r) => integer(FORWARD_METHOD[r.real.forward]) },
   { name: 'lvsRealWeight', subid: 6, value: (r) => integer(r.real.weight) },
-  ...statsColumns<RealRow>((r) => r.real.stats, 'lvsReal', { conns: 7, rateCps: 12 }, { conns: 28, rateCps: 31 }),
+  ...statsColumns<RealRow>((r) => r.stats, 'lvsReal', { conns: 7, rateCps: 12 }, { conns: 28, rateCps: 31 }),
   { name: 'lvsRealAddrType', subid: 18, value: (r) => integer(INET_ADDRESS_TYPE[r.real.family]) },
   { name: 'lvsRealAddress', subid: 19, value: (r) => octets(r.addressBytes) },
   { name: 'lvsRealUpperThreshold', subid: 20, value: (r) => unsigned32(r.real.upperThreshold) },

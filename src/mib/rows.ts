@@ -1,17 +1,11 @@
 import type { Oid } from '../agentx/pdu.js';
-import { parseAddress } from '../ipvs/address.js';
-import { realName, serviceName } from '../ipvs/service-key.js';
-import type { RealServer, Service, Snapshot } from '../ipvs/snapshot.js';
-import { runToEnd } from '../util/time-slices.js';
+import type { RealServer, Service, Stats } from '../ipvs/snapshot.js';
 import { encodeStringIndex } from './string-index.js';
 
 /**
- * Table rows of one snapshot, sorted by their index OIDs. The index is the row's identity (its canonical name),
- * so a service keeps its OID whatever else is added, removed or reordered.
- *
- * Building rows for a large table takes a while (100,000 real servers), so it is written as a generator that
- * yields every few hundred rows: the daemon drives it in slices between AgentX requests (util/time-slices.ts), tests
- * and tools run it straight through with buildRows().
+ * Table rows as the MIB serves them, sorted by their index OIDs. The index is the row's identity (its canonical
+ * name), so a service keeps its OID whatever else is added, removed or reordered. The table model (model.ts) makes
+ * them: a row of each read points at its identity's name and address bytes and at that read's values.
  */
 
 export interface ServiceRow {
@@ -20,6 +14,8 @@ export interface ServiceRow {
   readonly service: Service;
   /** Virtual address bytes (4 or 16), empty for fwmark services. */
   readonly addressBytes: Uint8Array;
+  /** The counters served: as read, or with the monotonic offset added. */
+  readonly stats: Stats;
   readonly activeConns: number;
   readonly inactiveConns: number;
   readonly persistentConns: number;
@@ -33,6 +29,7 @@ export interface RealRow {
   readonly name: string;
   readonly real: RealServer;
   readonly addressBytes: Uint8Array;
+  readonly stats: Stats;
   readonly discontinuityAt: number;
 }
 
@@ -51,16 +48,10 @@ export function realRowKey(service: string, real: string): string {
   return `${service} ${real}`;
 }
 
-/** Monotonic time of each row's last counter discontinuity, keyed by service name or realRowKey(). */
-export type DiscontinuityLookup = (rowKey: string) => number;
-
 export interface Rows {
   readonly services: readonly ServiceRow[];
   readonly reals: readonly RealRow[];
 }
-
-/** Rows processed between two yields of buildRowsSteps. */
-const STEP = 512;
 
 /**
  * SNMP order of two canonical names as string indexes: shorter first (the length is the first sub-identifier),
@@ -69,77 +60,4 @@ const STEP = 512;
 export function compareNames(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * Builds sorted rows, yielding every STEP rows. Services with the same name (a source that repeated an entry)
- * keep the first; sources de-duplicate already, this keeps the table well-formed whatever a source does.
- */
-export function* buildRowsSteps(snapshot: Snapshot, discontinuityAt: DiscontinuityLookup): Generator<void, Rows> {
-  const addressCache = new Map<string, Uint8Array>();
-  const bytesOf = (text: string): Uint8Array => {
-    let bytes = addressCache.get(text);
-    if (!bytes) {
-      bytes = parseAddress(text).bytes;
-      addressCache.set(text, bytes);
-    }
-    return bytes;
-  };
-
-  const services: ServiceRow[] = [];
-  const seen = new Set<string>();
-  let work = 0;
-  for (const service of snapshot.services) {
-    const name = serviceName(service.key);
-    if (seen.has(name)) continue;
-    seen.add(name);
-    let active = 0;
-    let inactive = 0;
-    let persistent = 0;
-    for (const r of service.reals) {
-      active += r.activeConns;
-      inactive += r.inactiveConns;
-      persistent += r.persistentConns;
-    }
-    services.push({
-      name,
-      service,
-      addressBytes: service.key.kind === 'addr' ? bytesOf(service.key.address) : new Uint8Array(0),
-      activeConns: active,
-      inactiveConns: inactive,
-      persistentConns: persistent,
-      discontinuityAt: discontinuityAt(name),
-    });
-    if (++work % STEP === 0) yield;
-  }
-  services.sort((a, b) => compareNames(a.name, b.name));
-  yield;
-
-  const reals: RealRow[] = [];
-  for (const row of services) {
-    const ofService: RealRow[] = [];
-    const seenReal = new Set<string>();
-    for (const real of row.service.reals) {
-      const name = realName(real);
-      if (seenReal.has(name)) continue;
-      seenReal.add(name);
-      ofService.push({
-        service: row,
-        name,
-        real,
-        addressBytes: bytesOf(real.address),
-        discontinuityAt: discontinuityAt(realRowKey(row.name, name)),
-      });
-      if (++work % STEP === 0) yield;
-    }
-    // Services are already in index order, so sorting within each service orders the whole table.
-    ofService.sort((a, b) => compareNames(a.name, b.name));
-    for (const r of ofService) reals.push(r);
-  }
-  return { services, reals };
-}
-
-/** Builds rows in one go (tests, tools). The daemon uses buildRowsSteps through runCooperatively(). */
-export function buildRows(snapshot: Snapshot, discontinuityAt: DiscontinuityLookup): Rows {
-  return runToEnd(buildRowsSteps(snapshot, discontinuityAt));
 }

@@ -43,7 +43,8 @@ const SCALAR_SUFFIX: Oid = Object.freeze([0]);
 export interface ViewInput {
   readonly info: IpvsInfo;
   readonly rows: Rows;
-  readonly agent: AgentStatus;
+  /** The agent's own status, read when a lvsAgent* scalar is asked for (it changes between reads too). */
+  readonly status: () => AgentStatus;
   readonly timeStamp: TimeStampOf;
 }
 
@@ -56,7 +57,9 @@ export class MibView {
       info: input.info,
       numServices: rows.services.length,
       numReals: rows.reals.length,
-      agent: input.agent,
+      get agent() {
+        return input.status();
+      },
       timeStamp: input.timeStamp,
     };
     const objects: ObjectEntry[] = [];

@@ -1,7 +1,8 @@
 import type { Oid } from '../agentx/pdu.js';
 import type { Snapshot } from '../ipvs/snapshot.js';
 import { LVS_REAL_ENTRY, LVS_SERVICE_ENTRY, REAL_COLUMNS, SERVICE_COLUMNS, type ColumnDef } from '../mib/lvs-mib.js';
-import { buildRows, rowIndex, type RealRow, type ServiceRow } from '../mib/rows.js';
+import { buildRows } from '../mib/model.js';
+import { rowIndex, type RealRow, type ServiceRow } from '../mib/rows.js';
 
 /**
  * `lvs-agentx mrtg`: an MRTG configuration (mrtg-reference(1), MRTG 2.17) with one target per virtual service,
@@ -285,7 +286,7 @@ export function mrtgConfig(snapshot: Snapshot, options: MrtgOptions): string {
   if (options.workDir === '' || /[\r\n]/.test(options.workDir)) {
     throw new MrtgConfigError(`mrtg: work directory ${JSON.stringify(options.workDir)}: expected a path on one line`);
   }
-  const rows = buildRows(snapshot, () => 0);
+  const rows = buildRows(snapshot);
   const reals = options.reals ?? false;
   const rates = options.rates ?? false;
   const realsOf = new Map<ServiceRow, RealRow[]>();

@@ -1,5 +1,5 @@
 import { realName, serviceName } from '../ipvs/service-key.js';
-import type { Snapshot, Stats } from '../ipvs/snapshot.js';
+import { statOf, type Snapshot, type Stats } from '../ipvs/snapshot.js';
 import { compareNames } from '../mib/rows.js';
 
 /**
@@ -13,7 +13,7 @@ export function snapshotTable(snapshot: Snapshot): string {
       (i.daemons.length > 0 ? `, sync ${i.daemons.map((d) => `${d.state} ${d.interface} id ${d.syncId}`).join(', ')}` : ''),
   ];
   const rows: string[][] = [['Name', 'Sched/Fwd', 'Weight', 'ActConn', 'InActConn', 'Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes']];
-  const stats = (s: Stats): string[] => [s.conns, s.inPkts, s.outPkts, s.inBytes, s.outBytes].map(String);
+  const stats = (s: Stats): string[] => (['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'] as const).map((n) => String(statOf(s, n)));
   const services = [...snapshot.services].sort((a, b) => compareNames(serviceName(a.key), serviceName(b.key)));
   for (const s of services) {
     const active = s.reals.reduce((a, r) => a + r.activeConns, 0);

@@ -31,7 +31,7 @@ async function waitForTraps(count: number): Promise<ReceivedTrap[]> {
 
 beforeAll(async () => {
   trapd = await PrivateSnmptrapd.start();
-  director = await Director.start({ snapshot: base, snmpdConfig: [trapd.sinkLine], agentArgs: ['-i', '0.2', '--notification-limit', '5'] });
+  director = await Director.start({ snapshot: base, snmpdConfig: [trapd.sinkLine], agentArgs: ['-i', '0.2', '--idle-interval', '0.2', '--notification-limit', '5'] });
 }, 30_000);
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { realName, serviceName } from '../service-key.js';
-import type { RealServer, Service, Snapshot, Stats } from '../snapshot.js';
+import { makeStats, type RealServer, type Service, type Snapshot, type Stats } from '../snapshot.js';
 import {
   LIST,
   PERSISTENT_CONN,
@@ -80,7 +80,7 @@ function index<S, V>(listing: Listing<S, V> | undefined): Map<string, { values: 
 function statsOf(counters: readonly bigint[] | undefined, rates: readonly bigint[] | undefined): Stats {
   const c = (i: number): bigint => counters?.[i] ?? 0n;
   const r = (i: number): bigint => rates?.[i] ?? 0n;
-  return {
+  return makeStats({
     conns: c(0),
     inPkts: c(1),
     outPkts: c(2),
@@ -91,7 +91,7 @@ function statsOf(counters: readonly bigint[] | undefined, rates: readonly bigint
     outPps: r(2),
     inBps: r(3),
     outBps: r(4),
-  };
+  });
 }
 
 const NO_TUNNEL: TunnelValues = { tunnelType: undefined, tunnelPort: undefined, tunnelFlags: undefined };

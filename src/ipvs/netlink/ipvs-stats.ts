@@ -1,4 +1,4 @@
-import { type Stats, ZERO_STATS } from '../snapshot.js';
+import { allocStats, STAT, type Stats, ZERO_STATS } from '../snapshot.js';
 import type { AttrSet } from './attr.js';
 import { IPVS_STATS_ATTR, IPVS_STATS_ATTR_NAMES } from './ipvs-constants.js';
 
@@ -11,22 +11,29 @@ import { IPVS_STATS_ATTR, IPVS_STATS_ATTR_NAMES } from './ipvs-constants.js';
  * 64-bit alignment filler) and unknown attributes are skipped. A nest missing one of the ten is malformed.
  */
 
+/** Where each IPVS_STATS_ATTR_* goes in a Stats window. */
+const FIELDS: readonly (readonly [attr: number, at: number, always64: boolean])[] = [
+  [IPVS_STATS_ATTR.CONNS, STAT.conns, false],
+  [IPVS_STATS_ATTR.INPKTS, STAT.inPkts, false],
+  [IPVS_STATS_ATTR.OUTPKTS, STAT.outPkts, false],
+  [IPVS_STATS_ATTR.INBYTES, STAT.inBytes, true],
+  [IPVS_STATS_ATTR.OUTBYTES, STAT.outBytes, true],
+  [IPVS_STATS_ATTR.CPS, STAT.cps, false],
+  [IPVS_STATS_ATTR.INPPS, STAT.inPps, false],
+  [IPVS_STATS_ATTR.OUTPPS, STAT.outPps, false],
+  [IPVS_STATS_ATTR.INBPS, STAT.inBps, false],
+  [IPVS_STATS_ATTR.OUTBPS, STAT.outBps, false],
+];
+
 function decodeNest(nest: AttrSet, all64: boolean): Stats {
-  const u64 = (type: number): bigint => nest.u64(nest.require(type));
-  // Counters and rates that STATS carries as u32 and STATS64 as u64.
-  const narrow = (type: number): bigint => (all64 ? u64(type) : BigInt(nest.u32(nest.require(type))));
-  return {
-    conns: narrow(IPVS_STATS_ATTR.CONNS),
-    inPkts: narrow(IPVS_STATS_ATTR.INPKTS),
-    outPkts: narrow(IPVS_STATS_ATTR.OUTPKTS),
-    inBytes: u64(IPVS_STATS_ATTR.INBYTES),
-    outBytes: u64(IPVS_STATS_ATTR.OUTBYTES),
-    cps: narrow(IPVS_STATS_ATTR.CPS),
-    inPps: narrow(IPVS_STATS_ATTR.INPPS),
-    outPps: narrow(IPVS_STATS_ATTR.OUTPPS),
-    inBps: narrow(IPVS_STATS_ATTR.INBPS),
-    outBps: narrow(IPVS_STATS_ATTR.OUTBPS),
-  };
+  const out = allocStats();
+  const { values, at } = out;
+  for (const [attr, i, always64] of FIELDS) {
+    const a = nest.require(attr);
+    // Counters and rates that STATS carries as u32 and STATS64 as u64.
+    values[at + i] = all64 || always64 ? nest.u64(a) : BigInt(nest.u32(a));
+  }
+  return out;
 }
 
 /**

@@ -11,12 +11,24 @@ describe('command line', () => {
       address: { kind: 'unix', path: '/var/agentx/master' },
       source: 'netlink',
       intervalMs: 5000,
+      idleIntervalMs: 60000,
       monotonic: false,
       pingIntervalMs: 15000,
       logLevel: 'info',
       notifications: true,
       notificationLimit: 60,
     });
+  });
+
+  it('reads on a fixed clock when both intervals are equal, and never idles faster than a long interval', () => {
+    const flags = (argv: string[]) => {
+      const cmd = parseCommandLine(argv);
+      if (cmd.kind !== 'run') throw new Error('not run');
+      return resolveSettings({}, cmd.flags);
+    };
+    expect(flags(['-i', '10', '--idle-interval', '10'])).toMatchObject({ intervalMs: 10000, idleIntervalMs: 10000 });
+    expect(flags(['-i', '120'])).toMatchObject({ intervalMs: 120000, idleIntervalMs: 120000 });
+    expect(flags(['--idle-interval', '300'])).toMatchObject({ intervalMs: 5000, idleIntervalMs: 300000 });
   });
 
   it('takes snmpd-style socket addresses', () => {
@@ -67,12 +79,15 @@ describe('config file', () => {
 
   it('names the file, the line and the expectation in every error', () => {
     expect(() => parseConfigText('interval = 5\nsauce = netlink\n', path)).toThrow(
-      `${path} line 2: unknown key "sauce": expected one of agentx-socket, source, interval, monotonic-counters, ping-interval, log-level, notifications, notification-limit`,
+      `${path} line 2: unknown key "sauce": expected one of agentx-socket, source, interval, idle-interval, monotonic-counters, ping-interval, log-level, notifications, notification-limit`,
     );
     expect(() => parseConfigText('\n\ninterval 5\n', path)).toThrow(`${path} line 3: "interval 5": expected key = value`);
     expect(() => parseConfigText('interval = 5\ninterval = 6\n', path)).toThrow(`${path} line 2: "interval" is set twice`);
     expect(() => resolveSettings(parseConfigText('\ninterval = 0\n', path), {})).toThrow(
       new SettingError(`${path} line 2: interval "0": expected a number of seconds from 0.1 to 86400`),
+    );
+    expect(() => resolveSettings(parseConfigText('interval = 30\nidle-interval = 10\n', path), {})).toThrow(
+      `${path} line 2: idle-interval "10": expected at least the interval (30 s): reads are never more frequent when nobody asks`,
     );
     expect(() => resolveSettings(parseConfigText('monotonic-counters = maybe\n', path), {})).toThrow(
       `${path} line 1: monotonic-counters "maybe": expected true or false`,

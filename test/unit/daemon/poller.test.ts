@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Poller, type PollResult } from '../../../src/daemon/poller.js';
+import { DEMAND_WAIT_MS, Poller, type PollResult } from '../../../src/daemon/poller.js';
 import { simSnapshot } from '../../../src/ipvs/sim-source.js';
 import type { Snapshot } from '../../../src/ipvs/snapshot.js';
 import type { Source } from '../../../src/ipvs/source.js';
@@ -121,5 +121,76 @@ describe('Poller', () => {
     await poller.stop();
     expect(poller.status).toMatchObject({ source: 'next', status: 'ok', readErrors: 0 });
     expect(lines().filter((x) => x.level >= 40)).toEqual([]);
+  });
+
+  it('reads only on the idle cadence while nobody asks', async () => {
+    const { log } = capture();
+    const src = new ManualSource();
+    const poller = new Poller(src, { intervalMs: 10, idleIntervalMs: 60 }, log, async () => {});
+    poller.start();
+    src.succeed();
+    await tick();
+    await new Promise((r) => setTimeout(r, 40));
+    expect(src.reads).toBe(1); // the interval has passed, but nobody asked
+    await new Promise((r) => setTimeout(r, 40));
+    expect(src.reads).toBe(2); // the idle read
+    src.succeed();
+    await poller.stop();
+  });
+
+  it('starts a read when a request finds data older than the interval, and not before', async () => {
+    const { log } = capture();
+    const src = new ManualSource();
+    const poller = new Poller(src, { intervalMs: 30, idleIntervalMs: 10_000 }, log, async () => {});
+    poller.start();
+    src.succeed();
+    await tick();
+    expect(poller.demand()).toBeUndefined(); // fresh: answered at once, no read
+    expect(src.reads).toBe(1);
+    await new Promise((r) => setTimeout(r, 40));
+    const wait = poller.demand();
+    expect(src.reads).toBe(2);
+    expect(wait).toBeInstanceOf(Promise);
+    expect(poller.demand()).toBe(wait); // one read for every request that comes meanwhile
+    expect(src.reads).toBe(2);
+    let settled = false;
+    void wait?.then(() => (settled = true));
+    src.succeed();
+    await tick();
+    expect(settled).toBe(true); // the request is answered as soon as the new view is in service
+    expect(poller.demand()).toBeUndefined();
+    await poller.stop();
+  });
+
+  it('lets a request wait for a read in progress at most 100 ms from its start', async () => {
+    const { log } = capture();
+    const src = new ManualSource();
+    const poller = new Poller(src, { intervalMs: 1, idleIntervalMs: 10_000 }, log, async () => {});
+    poller.start(); // this read never finishes on its own
+    const started = performance.now();
+    const wait = poller.demand();
+    expect(wait).toBeDefined();
+    await wait;
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(DEMAND_WAIT_MS - 2);
+    expect(waited).toBeLessThan(DEMAND_WAIT_MS + 200);
+    expect(poller.demand()).toBeUndefined(); // later requests are answered at once from the view in service
+    expect(src.reads).toBe(1);
+    src.succeed();
+    await poller.stop();
+  });
+
+  it('keeps a fixed clock when both intervals are the same', async () => {
+    const { log } = capture();
+    const src = new ManualSource();
+    const poller = new Poller(src, { intervalMs: 15, idleIntervalMs: 15 }, log, async () => {});
+    poller.start();
+    for (let i = 0; i < 3; i++) {
+      src.succeed();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(src.reads).toBeGreaterThanOrEqual(3);
+    src.succeed();
+    await poller.stop();
   });
 });

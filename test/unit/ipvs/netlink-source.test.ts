@@ -19,6 +19,7 @@ import {
   svcUdp6,
 } from './ipvs-fixtures.js';
 import { attr, be32, genl, ip4, ip6, nlmsg, ORDERS, str, u16, u32 } from './nl.js';
+import { named } from '../plain-stats.js';
 
 type Handler = (req: { type: number; cmd: number; flags: number; message: Uint8Array }) => Uint8Array[] | Error;
 
@@ -151,13 +152,13 @@ describe('NetlinkSource with a scripted kernel', () => {
         [{ kind: 'fwmark', family: 'inet6', fwmark: 7 }, 0],
       ]);
       const [tcp, udp] = snap.services;
-      expect(tcp?.stats).toEqual(SMALL);
+      expect(named(tcp!.stats)).toEqual(SMALL);
       expect(tcp?.reals.map((r) => [r.family, r.address, r.weight])).toEqual([
         ['inet', '10.0.0.2', 1],
         ['inet', '10.0.0.3', 2], // no ADDR_FAMILY: the service's
       ]);
-      expect(udp?.stats).toEqual(HUGE);
-      expect(udp?.reals[0]?.stats).toEqual(HUGE);
+      expect(named(udp!.stats)).toEqual(HUGE);
+      expect(named(udp!.reals[0]!.stats)).toEqual(HUGE);
       expect(udp?.reals[1]).toMatchObject({
         family: 'inet',
         address: '192.0.2.9',

@@ -4,21 +4,24 @@ import { simSnapshot } from '../../../src/ipvs/sim-source.js';
 import type { Snapshot } from '../../../src/ipvs/snapshot.js';
 import { REAL_COLUMNS, SCALARS, SERVICE_COLUMNS, type AgentStatus } from '../../../src/mib/lvs-mib.js';
 import { compareOids } from '../../../src/mib/oid.js';
-import { buildRows, rowIndex } from '../../../src/mib/rows.js';
+import { buildRows, TableModel } from '../../../src/mib/model.js';
+import { rowIndex } from '../../../src/mib/rows.js';
 import { decodeStringIndex, encodeStringIndex } from '../../../src/mib/string-index.js';
-import { MibView } from '../../../src/mib/view.js';
 import { mulberry32 } from '../seeded-random.js';
+import type { MibView } from '../../../src/mib/view.js';
+import { named } from '../plain-stats.js';
 
 const ROOT = [1, 3, 6, 1, 4, 1, 8225, 4711];
 const AGENT: AgentStatus = { source: 'sim', status: 'ok', lastReadAt: 1000, lastReadDurationMs: 3, readErrors: 0, lastError: '' };
 
 function viewOf(snapshot: Snapshot): MibView {
-  return new MibView({ info: snapshot.info, rows: buildRows(snapshot, () => 500), agent: AGENT, timeStamp: (at) => Math.floor(at / 10) });
+  // Read at 500 ms: every row's discontinuity time.
+  return new TableModel({ monotonic: false, status: () => AGENT, timeStamp: (at) => Math.floor(at / 10) }).update(snapshot, 500).view;
 }
 
 /** Every instance the view should have, built the slow obvious way: all OIDs, sorted. */
 function allInstances(snapshot: Snapshot): Oid[] {
-  const rows = buildRows(snapshot, () => 0);
+  const rows = buildRows(snapshot);
   const out: Oid[] = SCALARS.map((s) => [...ROOT, s.subid, 0]);
   for (const c of SERVICE_COLUMNS) for (const r of rows.services) out.push([...ROOT, 17, 1, c.subid, ...rowIndex(r)]);
   for (const c of REAL_COLUMNS) for (const r of rows.reals) out.push([...ROOT, 18, 1, c.subid, ...rowIndex(r)]);
@@ -128,7 +131,7 @@ describe('values', () => {
   it('legacy Counter32 columns carry the low 32 bits; Gauge32 rates latch; HC columns are exact', () => {
     const svc = snapshot.services.find((s) => s.key.kind === 'addr' && s.key.address === '10.0.0.1' && s.key.port === 80);
     expect(svc).toBeDefined();
-    const stats = svc!.stats;
+    const stats = named(svc!.stats);
     expect(col(13)).toEqual({ type: ValueType.Counter64, value: stats.inBytes });
     expect(col(14)).toEqual({ type: ValueType.Counter64, value: stats.outBytes });
     expect(stats.outBytes).toBeGreaterThan(2n ** 63n); // the sim starts it near 2^64

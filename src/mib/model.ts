@@ -1,0 +1,391 @@
+import { parseAddress } from '../ipvs/address.js';
+import { realName, serviceName } from '../ipvs/service-key.js';
+import { allocStats, COUNTER_COUNT, STAT_COUNT, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats } from '../ipvs/snapshot.js';
+import { runToEnd } from '../util/time-slices.js';
+import type { Change } from './changes.js';
+import type { AgentStatus, TimeStampOf } from './lvs-mib.js';
+import { compareNames, realRowKey, type RealRow, type Rows, type ServiceRow } from './rows.js';
+import { MibView } from './view.js';
+
+/**
+ * The table model: the one stage between a source's snapshot and what the agent serves. Each read is folded in
+ * with update(): it yields the rows to serve (sorted by index), the changes to notify and the rows whose counters
+ * restarted.
+ *
+ * Rows live as long as their identity (service name, or service and real server name). An identity is made once,
+ * when its key first appears: its canonical name (the table index) and its address bytes are computed there and
+ * nowhere else, and its place in the sorted order is found once. A later read with the same key only replaces the
+ * values: the row object of each read is a small record pointing at the identity's name and bytes and at the
+ * read's own values, so a view in service never changes under a request (one snapshot per request), and the
+ * order is re-merged only when keys come or go.
+ *
+ * Counter continuity (RFC 2579 TimeStamp semantics for lvs*DiscontinuityTime): a row's counters start when the row
+ * first appears and start again when any of them goes backwards (service re-created, `ipvsadm -Z`). In monotonic
+ * mode the model instead adds what the counters had reached before each reset, so served counters keep rising for
+ * the agent's lifetime (also across a service being deleted and re-added within forgetAfterMs); a row's
+ * discontinuity time is then only its first appearance.
+ */
+
+export interface ModelOptions {
+  readonly monotonic: boolean;
+  /** How long a vanished row's counter state is kept in monotonic mode (offsets across delete/re-add). */
+  readonly forgetAfterMs?: number;
+  /** The agent's status for the lvsAgent* scalars of the views; "noData" when not given. */
+  readonly status?: () => AgentStatus;
+  /** Monotonic ms to a TimeStamp in the master's timebase; whole ms / 10 when not given. */
+  readonly timeStamp?: TimeStampOf;
+}
+
+const NO_STATUS: AgentStatus = { source: '', status: 'noData', lastReadAt: undefined, lastReadDurationMs: 0, readErrors: 0, lastError: '' };
+
+export interface ModelUpdate {
+  /** What the agent serves from now on: every request is answered from one view. */
+  readonly view: MibView;
+  readonly info: IpvsInfo;
+  readonly rows: Rows;
+  /** What changed since the previous read; empty for the first read (there is nothing to compare with). */
+  readonly changes: readonly Change[];
+  /** Rows (service names, realRowKey()) whose discontinuity time moved in this read; new rows excluded. */
+  readonly resets: readonly string[];
+}
+
+/** Counter continuity of one row. */
+interface Track {
+  /** The raw counters of the last read the row was in (that read's own, immutable, Stats). */
+  last: Stats | undefined;
+  /** Monotonic mode: what is added to the raw counters (COUNTER_COUNT values), once a reset happened. */
+  offset: bigint[] | undefined;
+  discontinuityAt: number;
+  /** Read number the row was last in (-1: never). */
+  seenIn: number;
+  /** Read number in which the counters last went backwards (not monotonic mode). */
+  resetIn: number;
+  seenAt: number;
+}
+
+interface Identity {
+  readonly name: string;
+  /** Address bytes (4 or 16) of the row's own address; empty for fwmark services. */
+  readonly addressBytes: Uint8Array;
+  readonly track: Track;
+}
+
+interface ServiceIdentity extends Identity {
+  readonly reals: Map<string, RealIdentity>;
+  /** The reals of the last read, in index order. */
+  order: RealIdentity[];
+  /** This read's entity while an update runs. */
+  entity: Service | undefined;
+  /** The row served from the previous read (the removed row of a notification). */
+  row: ServiceRow | undefined;
+}
+
+interface RealIdentity extends Identity {
+  entity: RealServer | undefined;
+  row: RealRow | undefined;
+}
+
+/** Entities handled between two yields of updateSteps. */
+const STEP = 512;
+const NO_BYTES = new Uint8Array(0);
+const FORGET_AFTER_MS = 3_600_000;
+const EMPTY_INFO: IpvsInfo = { version: '', connTableSize: 0, tcpTimeout: 0, tcpFinTimeout: 0, udpTimeout: 0, daemons: [] };
+
+export class TableModel {
+  private readonly services = new Map<string, ServiceIdentity>();
+  /** The services of the last read, in index order. */
+  private order: ServiceIdentity[] = [];
+  private reads = 0;
+  private lastRows: Rows = { services: [], reals: [] };
+  private lastInfo: IpvsInfo = EMPTY_INFO;
+  private monotonic: boolean;
+
+  constructor(private readonly options: ModelOptions) {
+    this.monotonic = options.monotonic;
+  }
+
+  /** The rows of the last read (empty before the first). */
+  get rows(): Rows {
+    return this.lastRows;
+  }
+
+  /** A view of the last read (an empty table before the first). */
+  view(): MibView {
+    return new MibView({
+      info: this.lastInfo,
+      rows: this.lastRows,
+      status: this.options.status ?? (() => NO_STATUS),
+      timeStamp: this.options.timeStamp ?? ((at) => Math.floor(at / 10)),
+    });
+  }
+
+  /**
+   * Starts every row's counters afresh from the next read (their discontinuity time moves to it), in plain or
+   * monotonic mode: switching modes changes what the served counters mean.
+   */
+  restartCounters(monotonic: boolean): void {
+    this.monotonic = monotonic;
+    for (const id of this.services.values()) {
+      clearTrack(id.track);
+      for (const r of id.reals.values()) clearTrack(r.track);
+    }
+  }
+
+  /** Folds one read in at monotonic time `now` (ms, performance.now()), straight through (tests, tools). */
+  update(snapshot: Snapshot, now: number): ModelUpdate {
+    return runToEnd(this.updateSteps(snapshot, now));
+  }
+
+  /**
+   * The same, yielding every few hundred entities so that the daemon can run it in slices between AgentX answers
+   * (util/time-slices.ts). Nothing served changes until it returns: the caller swaps the new rows in at once.
+   */
+  *updateSteps(snapshot: Snapshot, now: number): Generator<void, ModelUpdate> {
+    const read = ++this.reads;
+    const first = read === 1;
+    const changes: Change[] = [];
+    const resets: string[] = [];
+    let work = 0;
+
+    // 1. Find each entity's identity (made once per key); a key a source repeated keeps its first entity.
+    const added: ServiceIdentity[] = [];
+    for (const service of snapshot.services) {
+      const name = serviceName(service.key);
+      let id = this.services.get(name);
+      if (id === undefined || (id.entity === undefined && id.track.seenIn !== read - 1 && this.expired(id.track, now))) {
+        id = newService(name, service.key);
+        this.services.set(name, id);
+      }
+      if (id.entity !== undefined) continue;
+      const wasThere = id.track.seenIn === read - 1;
+      if (!wasThere) {
+        added.push(id);
+        id.order = []; // a service back after a gap (monotonic mode) starts its order afresh
+      }
+      id.entity = service;
+      const addedReals = findReals(id, service, read, (t) => this.expired(t, now));
+      if (addedReals.length > 0 || id.order.some((r) => r.entity === undefined)) id.order = mergeOrder(id.order, addedReals);
+      if ((work += 1 + service.reals.length) >= STEP) {
+        work = 0;
+        yield;
+      }
+    }
+    const previousOrder = this.order;
+    if (added.length > 0 || previousOrder.some((id) => id.entity === undefined)) this.order = mergeOrder(previousOrder, added);
+
+    // 2. The rows of this read, in index order: the identity's name and bytes, this read's values.
+    const services: ServiceRow[] = [];
+    const reals: RealRow[] = [];
+    for (const id of this.order) {
+      const service = id.entity as Service;
+      const isNew = id.track.seenIn !== read - 1;
+      let active = 0;
+      let inactive = 0;
+      let persistent = 0;
+      for (const r of id.order) {
+        const e = r.entity as RealServer;
+        active += e.activeConns;
+        inactive += e.inactiveConns;
+        persistent += e.persistentConns;
+      }
+      const row: ServiceRow = {
+        name: id.name,
+        service,
+        addressBytes: id.addressBytes,
+        stats: this.observe(id.track, service.stats, read, now),
+        activeConns: active,
+        inactiveConns: inactive,
+        persistentConns: persistent,
+        discontinuityAt: id.track.discontinuityAt,
+      };
+      services.push(row);
+      if (id.track.resetIn === read) resets.push(id.name);
+      if (!first && isNew) changes.push({ kind: 'serviceAdded', service: row });
+      for (const r of id.order) {
+        const real = r.entity as RealServer;
+        const realRow: RealRow = {
+          service: row,
+          name: r.name,
+          real,
+          addressBytes: r.addressBytes,
+          stats: this.observe(r.track, real.stats, read, now),
+          discontinuityAt: r.track.discontinuityAt,
+        };
+        reals.push(realRow);
+        if (r.track.resetIn === read) resets.push(realRowKey(id.name, r.name));
+        const before = r.row;
+        if (!first && !isNew) {
+          if (before === undefined) changes.push({ kind: 'realAdded', real: realRow });
+          else if (before.real.weight !== real.weight) changes.push({ kind: 'weightChanged', real: realRow, previousWeight: before.real.weight });
+        }
+        r.row = realRow;
+        r.entity = undefined;
+        r.track.seenIn = read;
+      }
+      id.row = row;
+      if ((work += 1 + id.order.length) >= STEP) {
+        work = 0;
+        yield;
+      }
+    }
+
+    // 3. What went away: notified with the rows served last, then forgotten (monotonic mode: after a while).
+    for (const id of previousOrder) {
+      if (id.entity !== undefined) continue;
+      if (!first && id.row) changes.push({ kind: 'serviceRemoved', service: id.row });
+      id.row = undefined;
+      for (const r of id.reals.values()) r.row = undefined;
+    }
+    for (const id of this.order) {
+      const wasThere = id.track.seenIn === read - 1;
+      for (const r of id.reals.values()) {
+        if (r.track.seenIn === read) continue;
+        if (!first && r.row && wasThere) changes.push({ kind: 'realRemoved', real: r.row });
+        r.row = undefined;
+      }
+    }
+    this.forget(now, read);
+    for (const id of this.order) {
+      id.entity = undefined;
+      id.track.seenIn = read;
+    }
+
+    this.lastRows = { services, reals };
+    this.lastInfo = snapshot.info;
+    return { view: this.view(), info: snapshot.info, rows: this.lastRows, changes: sortChanges(changes), resets };
+  }
+
+  /** The counters to serve for a row, after folding this read's raw counters into its track. */
+  private observe(track: Track, stats: Stats, read: number, now: number): Stats {
+    const last = track.last;
+    if (last === undefined) {
+      track.discontinuityAt = now;
+    } else {
+      // Only monotonic mode keeps vanished rows; one that was missing from the previous read was re-created.
+      const recreated = track.seenIn !== read - 1;
+      if (recreated || wentBackwards(last, stats)) {
+        if (this.monotonic) {
+          const offset = (track.offset ??= new Array<bigint>(COUNTER_COUNT).fill(0n));
+          for (let k = 0; k < COUNTER_COUNT; k++) offset[k] = (offset[k] as bigint) + (last.values[last.at + k] as bigint);
+        } else {
+          track.discontinuityAt = now;
+          track.resetIn = read;
+        }
+      }
+    }
+    track.last = stats;
+    track.seenAt = now;
+    return track.offset === undefined ? stats : withOffset(stats, track.offset);
+  }
+
+  /** Whether a row that is not in the last read has been gone long enough to be forgotten. */
+  private expired(track: Track, now: number): boolean {
+    const keepMs = this.monotonic ? (this.options.forgetAfterMs ?? FORGET_AFTER_MS) : 0;
+    return now - track.seenAt >= keepMs;
+  }
+
+  /** Drops vanished identities: at once, or in monotonic mode once they have been gone for forgetAfterMs. */
+  private forget(now: number, read: number): void {
+    const gone = (t: Track): boolean => t.seenIn !== read && this.expired(t, now);
+    for (const [name, id] of this.services) {
+      if (id.entity === undefined) {
+        if (gone(id.track)) this.services.delete(name);
+        continue;
+      }
+      for (const [rname, r] of id.reals) if (gone(r.track)) id.reals.delete(rname);
+    }
+  }
+}
+
+/** Marks the service's reals of this read; returns the identities that were not in the previous read. */
+function findReals(id: ServiceIdentity, service: Service, read: number, expired: (t: Track) => boolean): RealIdentity[] {
+  const added: RealIdentity[] = [];
+  for (const real of service.reals) {
+    const name = realName(real);
+    let r = id.reals.get(name);
+    if (r === undefined || (r.track.seenIn !== read - 1 && r.entity === undefined && expired(r.track))) {
+      r = { name, addressBytes: parseAddress(real.address).bytes, track: newTrack(), entity: undefined, row: undefined };
+      id.reals.set(name, r);
+    }
+    if (r.entity !== undefined) continue; // repeated by the source: the first is kept
+    if (r.track.seenIn !== read - 1) added.push(r);
+    r.entity = real;
+  }
+  return added;
+}
+
+/** Rows of one snapshot in one go, counters as read (tools: `lvs-agentx mrtg`, `snapshot`). */
+export function buildRows(snapshot: Snapshot): Rows {
+  return new TableModel({ monotonic: false }).update(snapshot, 0).rows;
+}
+
+/** Forgets a row's counter history but not that it was in the last read. */
+function clearTrack(t: Track): void {
+  t.last = undefined;
+  t.offset = undefined;
+}
+
+function newTrack(): Track {
+  return { last: undefined, offset: undefined, discontinuityAt: 0, seenIn: -1, resetIn: -1, seenAt: 0 };
+}
+
+function newService(name: string, key: ServiceKey): ServiceIdentity {
+  return {
+    name,
+    addressBytes: key.kind === 'addr' ? parseAddress(key.address).bytes : NO_BYTES,
+    track: newTrack(),
+    reals: new Map(),
+    order: [],
+    entity: undefined,
+    row: undefined,
+  };
+}
+
+/**
+ * The identities present in this read in index order: those of the previous order that are still present, merged
+ * with the new ones (sorted here, once). Present means the entity of this read is set.
+ */
+function mergeOrder<T extends { readonly name: string; entity: unknown }>(previous: readonly T[], added: T[]): T[] {
+  added.sort((a, b) => compareNames(a.name, b.name));
+  const out: T[] = [];
+  let j = 0;
+  for (const p of previous) {
+    if (p.entity === undefined) continue;
+    while (j < added.length && compareNames((added[j] as T).name, p.name) < 0) out.push(added[j++] as T);
+    out.push(p);
+  }
+  while (j < added.length) out.push(added[j++] as T);
+  return out;
+}
+
+/** Whether any of the five counters is below its previous value (compared as u64, no rounding). */
+function wentBackwards(before: Stats, now: Stats): boolean {
+  const a = before.values;
+  const b = now.values;
+  for (let k = 0; k < COUNTER_COUNT; k++) if ((b[now.at + k] as bigint) < (a[before.at + k] as bigint)) return true;
+  return false;
+}
+
+/** Raw counters plus the monotonic offset (modulo 2^64, as a Counter64 wraps), rates as read. */
+function withOffset(stats: Stats, offset: readonly bigint[]): Stats {
+  const out = allocStats();
+  for (let k = 0; k < STAT_COUNT; k++) {
+    const raw = stats.values[stats.at + k] as bigint;
+    out.values[out.at + k] = k < COUNTER_COUNT ? raw + (offset[k] as bigint) : raw;
+  }
+  return out;
+}
+
+const CHANGE_ORDER: Readonly<Record<Change['kind'], number>> = { serviceRemoved: 0, serviceAdded: 0, realRemoved: 1, realAdded: 1, weightChanged: 1 };
+
+/** Services first, then real servers, each in index order (what the notifications have always been sent in). */
+function sortChanges(changes: Change[]): Change[] {
+  const name = (c: Change): [string, string] => ('service' in c ? [c.service.name, ''] : [c.real.service.name, c.real.name]);
+  return changes.sort((a, b) => {
+    const byKind = CHANGE_ORDER[a.kind] - CHANGE_ORDER[b.kind];
+    if (byKind !== 0) return byKind;
+    const [a1, a2] = name(a);
+    const [b1, b2] = name(b);
+    return compareNames(a1, b1) || compareNames(a2, b2);
+  });
+}
