@@ -1,4 +1,4 @@
-import { allocStats, STAT, STAT_COUNT, type Family, type ForwardMethod, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats } from './snapshot.js';
+import { allocStats, makeStats, setStatNumber, STAT, STAT_COUNT, type Family, type ForwardMethod, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats } from './snapshot.js';
 import { runCooperatively, runToEnd } from '../util/time-slices.js';
 import type { Source } from './source.js';
 
@@ -77,45 +77,78 @@ function grow(base: bigint, perRead: bigint, tick: number): bigint {
   return (base + perRead * BigInt(tick)) % U64;
 }
 
+/** The ten values of a real server (or of a service but the first) at simulated time t, all below 2^53. */
+function valuesFor(seed: number, id: number, real: number, t: number, out: Float64Array): void {
+  const r = hash(seed, id, real);
+  const cps = 1 + (r % 50);
+  const inBps = cps * 12 * 800;
+  const outBps = cps * 10 * 1200;
+  out[STAT.conns] = (r % 1000) + cps * t;
+  out[STAT.inPkts] = (r % 7919) * 10 + cps * 12 * t;
+  out[STAT.outPkts] = (r % 7907) * 10 + cps * 10 * t;
+  out[STAT.inBytes] = (r % 100_000) * 1000 + inBps * t;
+  out[STAT.outBytes] = (hash(r) % 100_000) * 1000 + outBps * t;
+  out[STAT.cps] = cps;
+  out[STAT.inPps] = cps * 12;
+  out[STAT.outPps] = cps * 10;
+  out[STAT.inBps] = inBps;
+  out[STAT.outBps] = outBps;
+}
+
+function fromNumbers(values: Float64Array): Stats {
+  const out = allocStats();
+  for (let k = 0; k < STAT_COUNT; k++) setStatNumber(out, k, values[k] as number);
+  return out;
+}
+
+const scratch = new Float64Array(STAT_COUNT);
+
 function statsFor(seed: number, id: number, real: number, tick: number): Stats {
+  const t = tick * 5; // one read is five simulated seconds
+  if (id !== 0 || real >= 0) {
+    valuesFor(seed, id, real, t, scratch);
+    return fromNumbers(scratch);
+  }
+  // The showcase service: in-bytes crosses 2^32 between reads 2 and 3; out-bytes wraps u64 soon after start.
   const r = hash(seed, id, real);
   const cps = BigInt(1 + (r % 50));
   const inPps = cps * 12n;
   const outPps = cps * 10n;
   const inBps = inPps * 800n;
   const outBps = outPps * 1200n;
-  let inBase = BigInt(r % 100_000) * 1000n;
-  let outBase = BigInt(hash(r) % 100_000) * 1000n;
-  if (id === 0 && real < 0) {
-    // The showcase service: in-bytes crosses 2^32 between reads 2 and 3; out-bytes wraps u64 soon after start.
-    inBase = (1n << 32n) - inBps * 5n * 2n - 1n;
-    outBase = U64 - outBps * 5n * 4n;
-  }
-  const t = tick * 5; // one read is five simulated seconds
-  const out = allocStats();
-  const v = out.values;
-  const at = out.at;
-  v[at + STAT.conns] = grow(BigInt(r % 1000), cps, t);
-  v[at + STAT.inPkts] = grow(BigInt(r % 7919) * 10n, inPps, t);
-  v[at + STAT.outPkts] = grow(BigInt(r % 7907) * 10n, outPps, t);
-  v[at + STAT.inBytes] = grow(inBase, inBps, t);
-  v[at + STAT.outBytes] = grow(outBase, outBps, t);
-  v[at + STAT.cps] = cps;
-  v[at + STAT.inPps] = inPps;
-  v[at + STAT.outPps] = outPps;
-  // A rate beyond 32 bits: Gauge32 columns latch, the HC columns carry it exactly.
-  v[at + STAT.inBps] = id === 0 && real < 0 ? 6_000_000_000n : inBps;
-  v[at + STAT.outBps] = outBps;
-  return out;
+  const inBase = (1n << 32n) - inBps * 5n * 2n - 1n;
+  const outBase = U64 - outBps * 5n * 4n;
+  return makeStats({
+    conns: grow(BigInt(r % 1000), cps, t),
+    inPkts: grow(BigInt(r % 7919) * 10n, inPps, t),
+    outPkts: grow(BigInt(r % 7907) * 10n, outPps, t),
+    inBytes: grow(inBase, inBps, t),
+    outBytes: grow(outBase, outBps, t),
+    cps,
+    inPps,
+    outPps,
+    // A rate beyond 32 bits: Gauge32 columns latch, the HC columns carry it exactly.
+    inBps: 6_000_000_000n,
+    outBps,
+  });
 }
 
-/** Element-wise sum modulo 2^64, as the kernel's u64 counters wrap (a BigUint64Array store wraps the same way). */
-function sumStats(all: readonly Stats[]): Stats {
-  const out = allocStats();
-  for (const s of all) {
-    for (let k = 0; k < STAT_COUNT; k++) out.values[out.at + k] = (out.values[out.at + k] as bigint) + (s.values[s.at + k] as bigint);
+/** A service's values: the sum of its reals' (which are far below 2^53, so the sum is exact in a number). */
+function sumStats(seed: number, id: number, reals: number, tick: number): Stats {
+  const sum = new Float64Array(STAT_COUNT);
+  for (let j = 0; j < reals; j++) {
+    valuesFor(seed, id, j, tick * 5, scratch);
+    for (let k = 0; k < STAT_COUNT; k++) sum[k] = (sum[k] as number) + (scratch[k] as number);
   }
-  return out;
+  return fromNumbers(sum);
+}
+
+const realAddresses: Record<Family, string[]> = { inet: [], inet6: [] };
+
+/** The j-th real server's address (the same string object on every read, as a kernel table's would compare). */
+function realAddress(family: Family, j: number): string {
+  const known = realAddresses[family];
+  return (known[j] ??= family === 'inet' ? `198.18.${(j + 1) >>> 8}.${(j + 1) & 255}` : `2001:db8:a::${(j + 1).toString(16)}`);
 }
 
 function realsFor(seed: number, id: number, key: ServiceKey, count: number, tick: number): RealServer[] {
@@ -128,7 +161,7 @@ function realsFor(seed: number, id: number, key: ServiceKey, count: number, tick
     const h = hash(seed, id, j, 99);
     reals.push({
       family,
-      address: family === 'inet' ? `198.18.${(j + 1) >>> 8}.${(j + 1) & 255}` : `2001:db8:a::${(j + 1).toString(16)}`,
+      address: realAddress(family, j),
       port: key.kind === 'fwmark' ? 0 : key.port,
       forward,
       weight: j === 1 ? 0 : 1 + (h % 100),
@@ -150,7 +183,7 @@ function serviceFor(options: SimOptions, id: number, tick: number): Service {
   const key = keyFor(id);
   const reals = realsFor(options.seed, id, key, options.reals, tick);
   const persistent = key.kind === 'fwmark' || id % 4 === 1;
-  const stats = id === 0 ? statsFor(options.seed, 0, -1, tick) : sumStats(reals.map((r) => r.stats));
+  const stats = id === 0 ? statsFor(options.seed, 0, -1, tick) : sumStats(options.seed, id, options.reals, tick);
   return {
     key,
     scheduler: (['wlc', 'rr', 'wrr', 'lc', 'sh', 'mh'] as const)[id % 6] ?? 'wlc',

@@ -53,6 +53,8 @@ export const STATS_FIELDS = Object.keys(STAT) as readonly StatName[];
  */
 export interface Stats {
   readonly values: BigUint64Array;
+  /** The same memory as 32-bit words (two per value, in the platform's order): for writes and compares without bigints. */
+  readonly words: Uint32Array;
   readonly at: number;
 }
 
@@ -63,7 +65,12 @@ export function statOf(stats: Stats, name: StatName): bigint {
 /** Entities per shared array: large enough that allocation is a bump, small enough to free early. */
 const CHUNK = 4096;
 let chunk = new BigUint64Array(CHUNK * STAT_COUNT);
+let chunkWords = new Uint32Array(chunk.buffer);
 let used = 0;
+
+/** Index of the low word of a u64 in a Uint32Array over the same memory, relative to the value's first word. */
+const LOW = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+const TWO_32 = 2 ** 32;
 
 /**
  * A zeroed Stats for a source to fill in (`s.values[s.at + STAT.conns] = …`), carved from a shared array: one
@@ -72,9 +79,38 @@ let used = 0;
 export function allocStats(): Stats {
   if (used === CHUNK) {
     chunk = new BigUint64Array(CHUNK * STAT_COUNT);
+    chunkWords = new Uint32Array(chunk.buffer);
     used = 0;
   }
-  return { values: chunk, at: STAT_COUNT * used++ };
+  return { values: chunk, words: chunkWords, at: STAT_COUNT * used++ };
+}
+
+/**
+ * Writes value `index` of a window from a whole number 0 <= n <= 2^53 - 1, without a bigint (for sources that count
+ * in numbers). Larger values must be written as bigints into `values`.
+ */
+export function setStatNumber(stats: Stats, index: number, n: number): void {
+  const w = 2 * (stats.at + index);
+  stats.words[w + LOW] = n >>> 0;
+  stats.words[w + 1 - LOW] = Math.floor(n / TWO_32);
+}
+
+/** Whether any of the five counters of `now` is below the same one of `before` (as u64; no bigints). */
+export function countersWentBackwards(before: Stats, now: Stats): boolean {
+  const a = before.words;
+  const b = now.words;
+  for (let k = 0; k < COUNTER_COUNT; k++) {
+    const wa = 2 * (before.at + k);
+    const wb = 2 * (now.at + k);
+    const ha = a[wa + 1 - LOW] as number;
+    const hb = b[wb + 1 - LOW] as number;
+    if (hb !== ha) {
+      if (hb < ha) return true;
+      continue;
+    }
+    if ((b[wb + LOW] as number) < (a[wa + LOW] as number)) return true;
+  }
+  return false;
 }
 
 /** Stats with the given values (the rest zero). Values are u64: the caller has range-checked them. */
@@ -174,4 +210,5 @@ export interface Snapshot {
   readonly services: readonly Service[];
 }
 
-export const ZERO_STATS: Stats = Object.freeze({ values: new BigUint64Array(STAT_COUNT), at: 0 });
+const ZERO_VALUES = new BigUint64Array(STAT_COUNT);
+export const ZERO_STATS: Stats = Object.freeze({ values: ZERO_VALUES, words: new Uint32Array(ZERO_VALUES.buffer), at: 0 });

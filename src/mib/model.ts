@@ -1,6 +1,6 @@
 import { parseAddress } from '../ipvs/address.js';
 import { realName, serviceName } from '../ipvs/service-key.js';
-import { allocStats, COUNTER_COUNT, STAT_COUNT, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats } from '../ipvs/snapshot.js';
+import { allocStats, COUNTER_COUNT, countersWentBackwards, STAT_COUNT, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats } from '../ipvs/snapshot.js';
 import { runToEnd } from '../util/time-slices.js';
 import type { Change } from './changes.js';
 import type { AgentStatus, TimeStampOf } from './lvs-mib.js';
@@ -263,7 +263,7 @@ export class TableModel {
     } else {
       // Only monotonic mode keeps vanished rows; one that was missing from the previous read was re-created.
       const recreated = track.seenIn !== read - 1;
-      if (recreated || wentBackwards(last, stats)) {
+      if (recreated || countersWentBackwards(last, stats)) {
         if (this.monotonic) {
           const offset = (track.offset ??= new Array<bigint>(COUNTER_COUNT).fill(0n));
           for (let k = 0; k < COUNTER_COUNT; k++) offset[k] = (offset[k] as bigint) + (last.values[last.at + k] as bigint);
@@ -356,14 +356,6 @@ function mergeOrder<T extends { readonly name: string; entity: unknown }>(previo
   }
   while (j < added.length) out.push(added[j++] as T);
   return out;
-}
-
-/** Whether any of the five counters is below its previous value (compared as u64, no rounding). */
-function wentBackwards(before: Stats, now: Stats): boolean {
-  const a = before.values;
-  const b = now.values;
-  for (let k = 0; k < COUNTER_COUNT; k++) if ((b[now.at + k] as bigint) < (a[before.at + k] as bigint)) return true;
-  return false;
 }
 
 /** Raw counters plus the monotonic offset (modulo 2^64, as a Counter64 wraps), rates as read. */

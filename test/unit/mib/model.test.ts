@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeStats, type RealServer, type Service, type Snapshot, type Stats } from '../../../src/ipvs/snapshot.js';
+import { countersWentBackwards, makeStats, setStatNumber, STAT, type RealServer, type Service, type Snapshot, type Stats } from '../../../src/ipvs/snapshot.js';
 import { simSnapshot } from '../../../src/ipvs/sim-source.js';
 import type { Change } from '../../../src/mib/changes.js';
 import { TableModel } from '../../../src/mib/model.js';
@@ -214,5 +214,21 @@ describe('TableModel: changes for notifications', () => {
     expect(summary(u.changes)).toEqual(['serviceAdded TCP/10.0.0.1:80']);
     u = m.update(snap(service(80, stats(0n), [real('10.0.0.2', 80), real('10.0.0.3', 80)])), 4);
     expect(summary(u.changes)).toEqual(['realAdded TCP/10.0.0.1:80 10.0.0.3:80']);
+  });
+});
+
+describe('Stats windows', () => {
+  it('take whole numbers up to 2^53 - 1 word by word, exactly as bigints would be stored', () => {
+    const s = makeStats({});
+    setStatNumber(s, STAT.conns, 2 ** 53 - 1);
+    setStatNumber(s, STAT.inBytes, 2 ** 32);
+    setStatNumber(s, STAT.outBytes, 2 ** 32 - 1);
+    expect(named(s)).toMatchObject({ conns: 2n ** 53n - 1n, inBytes: 2n ** 32n, outBytes: 2n ** 32n - 1n, inPkts: 0n });
+  });
+  it('compare the five counters as u64, high word first', () => {
+    const a = makeStats({ conns: 2n ** 32n, inBytes: 5n, cps: 9n });
+    expect(countersWentBackwards(a, makeStats({ conns: 2n ** 32n - 1n, inBytes: 6n }))).toBe(true);
+    expect(countersWentBackwards(a, makeStats({ conns: 2n ** 33n, inBytes: 0n }))).toBe(true);
+    expect(countersWentBackwards(a, makeStats({ conns: 2n ** 32n, inBytes: 5n }))).toBe(false); // a rate going down is no reset
   });
 });
