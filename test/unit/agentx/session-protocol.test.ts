@@ -220,4 +220,15 @@ describe('Notify', () => {
     session = sessionTo(master);
     await expect(session.notify([])).rejects.toThrow('agentx: no open session to send a Notify on');
   });
+
+  it('is refused while the session is still registering, and nothing goes out', async () => {
+    session = sessionTo(master);
+    session.start();
+    const side = await master.nextConnection();
+    side.respond(await side.expect(PduType.Open), 6);
+    await side.expect(PduType.Register);
+    await expect(session.notify([])).rejects.toThrow('agentx: no open session to send a Notify on');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(side.unread).toEqual([]);
+  });
 });

@@ -64,15 +64,20 @@ describe('reconnecting', () => {
 
   it('after the master refuses Register, on a new connection', async () => {
     await master.listen();
-    session = sessionTo(master);
+    const { logger, lines } = captureLogger();
+    session = sessionTo(master, { logger });
+    const readies: (number | string)[] = [];
+    session.on('ready', (id) => readies.push(id));
     session.start();
     const first = await master.nextConnection();
     first.respond(await first.expect(PduType.Open), 1);
     first.respond(await first.expect(PduType.Register), 1, 263); // duplicateRegistration
     await first.closed;
+    expect(lines.some((l) => l.msg === 'agentx handshake failed; will reconnect' && /duplicateRegistration \(263\)/.test(String(l['err'])))).toBe(true);
     const ready = nextEvent(session, 'ready');
     await (await master.nextConnection()).handshake(2);
     expect(await ready).toBe(2);
+    expect(readies).toEqual([2]); // session 1 never counted as open
   });
 
   it('while the socket file is missing (ENOENT: snmpd restarting), warning once, then once it appears', async () => {

@@ -52,7 +52,7 @@ describe('stop()', () => {
     await session.stop();
     const waited = performance.now() - started;
     expect(waited).toBeGreaterThanOrEqual(480);
-    expect(waited).toBeLessThan(2000);
+    expect(waited).toBeLessThan(1000);
     expect(await side.expect(PduType.Close)).toMatchObject({ reason: CloseReason.shutdown });
     await side.closed;
   });
@@ -72,6 +72,16 @@ describe('stop()', () => {
     const stopping = session.stop();
     side.respond(await side.expect(PduType.Close), 3);
     await stopping;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(master.all).toHaveLength(1);
+  });
+
+  it('does not reconnect when the master hangs up on our Close', async () => {
+    const side = await openSession(3);
+    const stopped = session.stop();
+    await side.expect(PduType.Close);
+    side.socket.destroy();
+    await stopped;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(master.all).toHaveLength(1);
   });
