@@ -70,10 +70,18 @@ export class SessionProtocol {
     private readonly link: Link,
     private readonly options: ProtocolOptions,
   ) {
-    this.responder = new Responder(options.reader, {
-      openSessionId: () => (this.isOpen ? this.sessionId : undefined),
-      respond: (to, body) => this.respond(to, body),
-    });
+    this.responder = new Responder(
+      options.reader,
+      {
+        openSessionId: () => (this.isOpen ? this.sessionId : undefined),
+        respond: (to, body) => this.respond(to, body),
+        fail: (err) => {
+          options.log.error({ err, where: 'answer' }, 'agentx: unexpected error in handler; resetting connection');
+          link.destroy();
+        },
+      },
+      options.log,
+    );
   }
 
   /** A session is open: the master's requests on it are answered. */

@@ -35,8 +35,12 @@ export interface SessionOptions {
   readonly reconnectMaxMs?: number;
   readonly logger: Logger;
   readonly clock: MasterClock;
-  /** The MIB view to answer the next request from; called once per request. */
-  readonly reader: () => MibReader;
+  /**
+   * The MIB view to answer the next request from; called once per request, and the whole request is answered
+   * from what it returns. A Promise holds that request, and the ones after it on the connection, until it
+   * settles; a rejected one is answered genErr.
+   */
+  readonly reader: () => MibReader | Promise<MibReader>;
   /** Opens the stream to the master: connectTransport unless a test brings its own. */
   readonly connect?: Connect;
 }
