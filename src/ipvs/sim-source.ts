@@ -78,6 +78,7 @@ function grow(base: bigint, perRead: bigint, tick: number): bigint {
 }
 
 /** The ten values of a real server (or of a service but the first) at simulated time t, all below 2^53. */
+/** One read is five simulated seconds: t = 5 × the read's number. */
 function valuesFor(seed: number, id: number, real: number, t: number, out: Float64Array): void {
   const r = hash(seed, id, real);
   const cps = 1 + (r % 50);
@@ -103,14 +104,10 @@ function fromNumbers(values: Float64Array): Stats {
 
 const scratch = new Float64Array(STAT_COUNT);
 
-function statsFor(seed: number, id: number, real: number, tick: number): Stats {
+/** The showcase service (id 0): in-bytes crosses 2^32 between reads 2 and 3; out-bytes wraps u64 soon after start. */
+function showcaseStats(seed: number, tick: number): Stats {
   const t = tick * 5; // one read is five simulated seconds
-  if (id !== 0 || real >= 0) {
-    valuesFor(seed, id, real, t, scratch);
-    return fromNumbers(scratch);
-  }
-  // The showcase service: in-bytes crosses 2^32 between reads 2 and 3; out-bytes wraps u64 soon after start.
-  const r = hash(seed, id, real);
+  const r = hash(seed, 0, -1);
   const cps = BigInt(1 + (r % 50));
   const inPps = cps * 12n;
   const outPps = cps * 10n;
@@ -133,16 +130,6 @@ function statsFor(seed: number, id: number, real: number, tick: number): Stats {
   });
 }
 
-/** A service's values: the sum of its reals' (which are far below 2^53, so the sum is exact in a number). */
-function sumStats(seed: number, id: number, reals: number, tick: number): Stats {
-  const sum = new Float64Array(STAT_COUNT);
-  for (let j = 0; j < reals; j++) {
-    valuesFor(seed, id, j, tick * 5, scratch);
-    for (let k = 0; k < STAT_COUNT; k++) sum[k] = (sum[k] as number) + (scratch[k] as number);
-  }
-  return fromNumbers(sum);
-}
-
 const realAddresses: Record<Family, string[]> = { inet: [], inet6: [] };
 
 /** The j-th real server's address (the same string object on every read, as a kernel table's would compare). */
@@ -151,9 +138,13 @@ function realAddress(family: Family, j: number): string {
   return (known[j] ??= family === 'inet' ? `198.18.${(j + 1) >>> 8}.${(j + 1) & 255}` : `2001:db8:a::${(j + 1).toString(16)}`);
 }
 
-function realsFor(seed: number, id: number, key: ServiceKey, count: number, tick: number): RealServer[] {
+/** The service's reals; `sum` receives the sum of their values (far below 2^53, so exact in numbers). */
+function realsFor(seed: number, id: number, key: ServiceKey, count: number, tick: number, sum: Float64Array): RealServer[] {
   const reals: RealServer[] = [];
+  sum.fill(0);
   for (let j = 0; j < count; j++) {
+    valuesFor(seed, id, j, tick * 5, scratch);
+    for (let k = 0; k < STAT_COUNT; k++) sum[k] = (sum[k] as number) + (scratch[k] as number);
     // Every third real of an IPv4 service is IPv6 (and the other way round): mixed families need tunnel forwarding.
     const mixed = j % 3 === 2;
     const family: Family = mixed === (key.family === 'inet') ? 'inet6' : 'inet';
@@ -173,7 +164,7 @@ function realsFor(seed: number, id: number, key: ServiceKey, count: number, tick
       tunnelType: forward === 'tunnel' ? (['ipip', 'gue', 'gre'] as const)[h % 3] : undefined,
       tunnelPort: forward === 'tunnel' ? 6080 : undefined,
       tunnelFlags: forward === 'tunnel' ? h % 3 : undefined,
-      stats: statsFor(seed, id, j, tick),
+      stats: fromNumbers(scratch),
     });
   }
   return reals;
@@ -181,9 +172,10 @@ function realsFor(seed: number, id: number, key: ServiceKey, count: number, tick
 
 function serviceFor(options: SimOptions, id: number, tick: number): Service {
   const key = keyFor(id);
-  const reals = realsFor(options.seed, id, key, options.reals, tick);
+  const sum = new Float64Array(STAT_COUNT);
+  const reals = realsFor(options.seed, id, key, options.reals, tick, sum);
   const persistent = key.kind === 'fwmark' || id % 4 === 1;
-  const stats = id === 0 ? statsFor(options.seed, 0, -1, tick) : sumStats(options.seed, id, options.reals, tick);
+  const stats = id === 0 ? showcaseStats(options.seed, tick) : fromNumbers(sum);
   return {
     key,
     scheduler: (['wlc', 'rr', 'wrr', 'lc', 'sh', 'mh'] as const)[id % 6] ?? 'wlc',

@@ -49,8 +49,11 @@ export interface ModelUpdate {
   readonly resets: readonly string[];
 }
 
-/** Counter continuity of one row. */
-interface Track {
+/** One row's identity (made once per key) and its counter continuity. */
+interface Identity {
+  readonly name: string;
+  /** Address bytes (4 or 16) of the row's own address; empty for fwmark services. */
+  readonly addressBytes: Uint8Array;
   /** The raw counters of the last read the row was in (that read's own, immutable, Stats). */
   last: Stats | undefined;
   /** Monotonic mode: what is added to the raw counters (COUNTER_COUNT values), once a reset happened. */
@@ -61,13 +64,6 @@ interface Track {
   /** Read number in which the counters last went backwards (not monotonic mode). */
   resetIn: number;
   seenAt: number;
-}
-
-interface Identity {
-  readonly name: string;
-  /** Address bytes (4 or 16) of the row's own address; empty for fwmark services. */
-  readonly addressBytes: Uint8Array;
-  readonly track: Track;
 }
 
 interface ServiceIdentity extends Identity {
@@ -86,7 +82,7 @@ interface RealIdentity extends Identity {
 }
 
 /** Entities handled between two yields of updateSteps. */
-const STEP = 512;
+const STEP = 1024;
 const NO_BYTES = new Uint8Array(0);
 const FORGET_AFTER_MS = 3_600_000;
 const EMPTY_INFO: IpvsInfo = { version: '', connTableSize: 0, tcpTimeout: 0, tcpFinTimeout: 0, udpTimeout: 0, daemons: [] };
@@ -95,6 +91,8 @@ export class TableModel {
   private readonly services = new Map<string, ServiceIdentity>();
   /** The services of the last read, in index order. */
   private order: ServiceIdentity[] = [];
+  /** Monotonic mode: rows that vanished, kept for their offsets until forgetAfterMs has passed. */
+  private vanished: { readonly from: Map<string, Identity>; readonly id: Identity }[] = [];
   private reads = 0;
   private lastRows: Rows = { services: [], reals: [] };
   private lastInfo: IpvsInfo = EMPTY_INFO;
@@ -126,8 +124,8 @@ export class TableModel {
   restartCounters(monotonic: boolean): void {
     this.monotonic = monotonic;
     for (const id of this.services.values()) {
-      clearTrack(id.track);
-      for (const r of id.reals.values()) clearTrack(r.track);
+      clearTrack(id);
+      for (const r of id.reals.values()) clearTrack(r);
     }
   }
 
@@ -137,48 +135,58 @@ export class TableModel {
   }
 
   /**
-   * The same, yielding every few hundred entities so that the daemon can run it in slices between AgentX answers
-   * (util/time-slices.ts). Nothing served changes until it returns: the caller swaps the new rows in at once.
+   * The same, yielding every thousand entities or so, so that the daemon can run it in slices between AgentX
+   * answers (util/time-slices.ts). Nothing served changes until it returns: the caller swaps the new rows in.
    */
   *updateSteps(snapshot: Snapshot, now: number): Generator<void, ModelUpdate> {
     const read = ++this.reads;
-    const first = read === 1;
+    const notify = read > 1;
     const changes: Change[] = [];
     const resets: string[] = [];
     let work = 0;
 
-    // 1. Find each entity's identity (made once per key); a key a source repeated keeps its first entity.
+    // 1. Find each entity's identity (made once per key); a key a source repeated keeps its first entity. Keys new
+    //    since the last read are merged into the order; keys gone from it are taken out.
     const added: ServiceIdentity[] = [];
+    let stayed = 0;
     for (const service of snapshot.services) {
       const name = serviceName(service.key);
       let id = this.services.get(name);
-      if (id === undefined || (id.entity === undefined && id.track.seenIn !== read - 1 && this.expired(id.track, now))) {
+      if (id === undefined || (id.entity === undefined && id.seenIn !== read - 1 && this.expired(id, now))) {
         id = newService(name, service.key);
         this.services.set(name, id);
       }
       if (id.entity !== undefined) continue;
-      const wasThere = id.track.seenIn === read - 1;
-      if (!wasThere) {
+      id.entity = service;
+      const wasThere = id.seenIn === read - 1;
+      if (wasThere) stayed++;
+      else {
         added.push(id);
         id.order = []; // a service back after a gap (monotonic mode) starts its order afresh
       }
-      id.entity = service;
-      const addedReals = findReals(id, service, read, (t) => this.expired(t, now));
-      if (addedReals.length > 0 || id.order.some((r) => r.entity === undefined)) id.order = mergeOrder(id.order, addedReals);
+      this.findReals(id, service, read, now, wasThere && notify ? changes : undefined);
       if ((work += 1 + service.reals.length) >= STEP) {
         work = 0;
         yield;
       }
     }
-    const previousOrder = this.order;
-    if (added.length > 0 || previousOrder.some((id) => id.entity === undefined)) this.order = mergeOrder(previousOrder, added);
+    if (added.length > 0 || stayed < this.order.length) {
+      for (const id of this.order) {
+        if (id.entity !== undefined) continue;
+        if (notify && id.row) changes.push({ kind: 'serviceRemoved', service: id.row });
+        id.row = undefined;
+        for (const r of id.reals.values()) r.row = undefined;
+        this.drop(this.services, id);
+      }
+      this.order = mergeOrder(this.order, added);
+    }
 
     // 2. The rows of this read, in index order: the identity's name and bytes, this read's values.
     const services: ServiceRow[] = [];
     const reals: RealRow[] = [];
     for (const id of this.order) {
       const service = id.entity as Service;
-      const isNew = id.track.seenIn !== read - 1;
+      const isNew = id.seenIn !== read - 1;
       let active = 0;
       let inactive = 0;
       let persistent = 0;
@@ -192,15 +200,15 @@ export class TableModel {
         name: id.name,
         service,
         addressBytes: id.addressBytes,
-        stats: this.observe(id.track, service.stats, read, now),
+        stats: this.observe(id, service.stats, read, now),
         activeConns: active,
         inactiveConns: inactive,
         persistentConns: persistent,
-        discontinuityAt: id.track.discontinuityAt,
+        discontinuityAt: id.discontinuityAt,
       };
       services.push(row);
-      if (id.track.resetIn === read) resets.push(id.name);
-      if (!first && isNew) changes.push({ kind: 'serviceAdded', service: row });
+      if (id.resetIn === read) resets.push(id.name);
+      if (notify && isNew) changes.push({ kind: 'serviceAdded', service: row });
       for (const r of id.order) {
         const real = r.entity as RealServer;
         const realRow: RealRow = {
@@ -208,110 +216,109 @@ export class TableModel {
           name: r.name,
           real,
           addressBytes: r.addressBytes,
-          stats: this.observe(r.track, real.stats, read, now),
-          discontinuityAt: r.track.discontinuityAt,
+          stats: this.observe(r, real.stats, read, now),
+          discontinuityAt: r.discontinuityAt,
         };
         reals.push(realRow);
-        if (r.track.resetIn === read) resets.push(realRowKey(id.name, r.name));
+        if (r.resetIn === read) resets.push(realRowKey(id.name, r.name));
         const before = r.row;
-        if (!first && !isNew) {
+        if (notify && !isNew) {
           if (before === undefined) changes.push({ kind: 'realAdded', real: realRow });
           else if (before.real.weight !== real.weight) changes.push({ kind: 'weightChanged', real: realRow, previousWeight: before.real.weight });
         }
         r.row = realRow;
         r.entity = undefined;
-        r.track.seenIn = read;
+        r.seenIn = read;
       }
       id.row = row;
+      id.entity = undefined;
+      id.seenIn = read;
       if ((work += 1 + id.order.length) >= STEP) {
         work = 0;
         yield;
       }
     }
-
-    // 3. What went away: notified with the rows served last, then forgotten (monotonic mode: after a while).
-    for (const id of previousOrder) {
-      if (id.entity !== undefined) continue;
-      if (!first && id.row) changes.push({ kind: 'serviceRemoved', service: id.row });
-      id.row = undefined;
-      for (const r of id.reals.values()) r.row = undefined;
-    }
-    for (const id of this.order) {
-      const wasThere = id.track.seenIn === read - 1;
-      for (const r of id.reals.values()) {
-        if (r.track.seenIn === read) continue;
-        if (!first && r.row && wasThere) changes.push({ kind: 'realRemoved', real: r.row });
-        r.row = undefined;
-      }
-    }
-    this.forget(now, read);
-    for (const id of this.order) {
-      id.entity = undefined;
-      id.track.seenIn = read;
-    }
+    this.forgetVanished(now);
 
     this.lastRows = { services, reals };
     this.lastInfo = snapshot.info;
     return { view: this.view(), info: snapshot.info, rows: this.lastRows, changes: sortChanges(changes), resets };
   }
 
+  /**
+   * Marks the service's reals of this read and keeps its order of reals: new keys merged in, vanished ones taken
+   * out (and reported in `changes` when given: a service that was in the last read too).
+   */
+  private findReals(id: ServiceIdentity, service: Service, read: number, now: number, changes: Change[] | undefined): void {
+    let added: RealIdentity[] | undefined;
+    let stayed = 0;
+    for (const real of service.reals) {
+      const name = realName(real);
+      let r = id.reals.get(name);
+      if (r === undefined || (r.entity === undefined && r.seenIn !== read - 1 && this.expired(r, now))) {
+        r = newReal(name, real.address);
+        id.reals.set(name, r);
+      }
+      if (r.entity !== undefined) continue; // repeated by the source: the first is kept
+      r.entity = real;
+      if (r.seenIn === read - 1) stayed++;
+      else (added ??= []).push(r);
+    }
+    if (added === undefined && stayed === id.order.length) return;
+    for (const r of id.order) {
+      if (r.entity !== undefined) continue;
+      if (changes && r.row) changes.push({ kind: 'realRemoved', real: r.row });
+      r.row = undefined;
+      this.drop(id.reals, r);
+    }
+    id.order = mergeOrder(id.order, added ?? []);
+  }
+
   /** The counters to serve for a row, after folding this read's raw counters into its track. */
-  private observe(track: Track, stats: Stats, read: number, now: number): Stats {
-    const last = track.last;
+  private observe(row: Identity, stats: Stats, read: number, now: number): Stats {
+    const last = row.last;
     if (last === undefined) {
-      track.discontinuityAt = now;
+      row.discontinuityAt = now;
     } else {
       // Only monotonic mode keeps vanished rows; one that was missing from the previous read was re-created.
-      const recreated = track.seenIn !== read - 1;
+      const recreated = row.seenIn !== read - 1;
       if (recreated || countersWentBackwards(last, stats)) {
         if (this.monotonic) {
-          const offset = (track.offset ??= new Array<bigint>(COUNTER_COUNT).fill(0n));
+          const offset = (row.offset ??= new Array<bigint>(COUNTER_COUNT).fill(0n));
           for (let k = 0; k < COUNTER_COUNT; k++) offset[k] = (offset[k] as bigint) + (last.values[last.at + k] as bigint);
         } else {
-          track.discontinuityAt = now;
-          track.resetIn = read;
+          row.discontinuityAt = now;
+          row.resetIn = read;
         }
       }
     }
-    track.last = stats;
-    track.seenAt = now;
-    return track.offset === undefined ? stats : withOffset(stats, track.offset);
+    row.last = stats;
+    row.seenAt = now;
+    return row.offset === undefined ? stats : withOffset(stats, row.offset);
   }
 
   /** Whether a row that is not in the last read has been gone long enough to be forgotten. */
-  private expired(track: Track, now: number): boolean {
+  private expired(row: Identity, now: number): boolean {
     const keepMs = this.monotonic ? (this.options.forgetAfterMs ?? FORGET_AFTER_MS) : 0;
-    return now - track.seenAt >= keepMs;
+    return now - row.seenAt >= keepMs;
   }
 
-  /** Drops vanished identities: at once, or in monotonic mode once they have been gone for forgetAfterMs. */
-  private forget(now: number, read: number): void {
-    const gone = (t: Track): boolean => t.seenIn !== read && this.expired(t, now);
-    for (const [name, id] of this.services) {
-      if (id.entity === undefined) {
-        if (gone(id.track)) this.services.delete(name);
-        continue;
-      }
-      for (const [rname, r] of id.reals) if (gone(r.track)) id.reals.delete(rname);
-    }
+  /** A row left the table: forgotten at once, or in monotonic mode kept (for its offsets) until it expires. */
+  private drop<T extends Identity>(from: Map<string, T>, id: T): void {
+    if (this.monotonic) this.vanished.push({ from, id });
+    else from.delete(id.name);
   }
-}
 
-/** Marks the service's reals of this read; returns the identities that were not in the previous read. */
-function findReals(id: ServiceIdentity, service: Service, read: number, expired: (t: Track) => boolean): RealIdentity[] {
-  const added: RealIdentity[] = [];
-  for (const real of service.reals) {
-    const name = realName(real);
-    let r = id.reals.get(name);
-    if (r === undefined || (r.track.seenIn !== read - 1 && r.entity === undefined && expired(r.track))) {
-      r = { name, addressBytes: parseAddress(real.address).bytes, track: newTrack(), entity: undefined, row: undefined };
-      id.reals.set(name, r);
-    }
-    if (r.entity !== undefined) continue; // repeated by the source: the first is kept
-    if (r.track.seenIn !== read - 1) added.push(r);
-    r.entity = real;
+  /** Monotonic mode: forgets rows that have been gone for forgetAfterMs (those back meanwhile stay). */
+  private forgetVanished(now: number): void {
+    if (this.vanished.length === 0) return;
+    this.vanished = this.vanished.filter(({ from, id }) => {
+      if (from.get(id.name) !== id || id.seenIn === this.reads) return false; // replaced, or back in the table
+      if (!this.expired(id, now)) return true;
+      from.delete(id.name);
+      return false;
+    });
   }
-  return added;
 }
 
 /** Rows of one snapshot in one go, counters as read (tools: `lvs-agentx mrtg`, `snapshot`). */
@@ -320,25 +327,37 @@ export function buildRows(snapshot: Snapshot): Rows {
 }
 
 /** Forgets a row's counter history but not that it was in the last read. */
-function clearTrack(t: Track): void {
+function clearTrack(t: Identity): void {
   t.last = undefined;
   t.offset = undefined;
 }
 
-function newTrack(): Track {
-  return { last: undefined, offset: undefined, discontinuityAt: 0, seenIn: -1, resetIn: -1, seenAt: 0 };
+// Literals with every field, in one order, so that all identities share one shape.
+function newService(name: string, key: ServiceKey): ServiceIdentity {
+  const addressBytes = key.kind === 'addr' ? parseAddress(key.address).bytes : NO_BYTES;
+  return { name, addressBytes, last: undefined, offset: undefined, discontinuityAt: 0, seenIn: -1, resetIn: -1, seenAt: 0, reals: new Map(), order: [], entity: undefined, row: undefined };
 }
 
-function newService(name: string, key: ServiceKey): ServiceIdentity {
-  return {
-    name,
-    addressBytes: key.kind === 'addr' ? parseAddress(key.address).bytes : NO_BYTES,
-    track: newTrack(),
-    reals: new Map(),
-    order: [],
-    entity: undefined,
-    row: undefined,
-  };
+/**
+ * Address bytes by address text, shared by the real-server identities with the same address (a real server often
+ * serves several services). Bounded: cleared when it holds far more than the table (identities keep theirs).
+ */
+const sharedBytes = new Map<string, Uint8Array>();
+const SHARED_BYTES_MAX = 1 << 18;
+
+function realAddressBytes(address: string): Uint8Array {
+  let bytes = sharedBytes.get(address);
+  if (bytes === undefined) {
+    if (sharedBytes.size >= SHARED_BYTES_MAX) sharedBytes.clear();
+    bytes = parseAddress(address).bytes;
+    sharedBytes.set(address, bytes);
+  }
+  return bytes;
+}
+
+function newReal(name: string, address: string): RealIdentity {
+  const addressBytes = realAddressBytes(address);
+  return { name, addressBytes, last: undefined, offset: undefined, discontinuityAt: 0, seenIn: -1, resetIn: -1, seenAt: 0, entity: undefined, row: undefined };
 }
 
 /**
