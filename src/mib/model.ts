@@ -1,6 +1,18 @@
 import { parseAddress } from '../ipvs/address.js';
 import { realName, serviceName } from '../ipvs/service-key.js';
-import { allocStats, COUNTER_COUNT, countersWentBackwards, STAT_COUNT, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats } from '../ipvs/snapshot.js';
+import {
+  allocStats,
+  COUNTER_COUNT,
+  countersWentBackwards,
+  STAT_COUNT,
+  ZERO_STATS,
+  type IpvsInfo,
+  type RealServer,
+  type Service,
+  type ServiceKey,
+  type Snapshot,
+  type Stats,
+} from '../ipvs/snapshot.js';
 import { runToEnd } from '../util/time-slices.js';
 import type { Change } from './changes.js';
 import type { AgentStatus, TimeStampOf } from './lvs-mib.js';
@@ -9,15 +21,14 @@ import { MibView } from './view.js';
 
 /**
  * The table model: the one stage between a source's snapshot and what the agent serves. Each read is folded in
- * with update(): it yields the rows to serve (sorted by index), the changes to notify and the rows whose counters
- * restarted.
+ * with update(): it yields the view to serve, the changes to notify and the rows whose counters restarted.
  *
- * Rows live as long as their identity (service name, or service and real server name). An identity is made once,
- * when its key first appears: its canonical name (the table index) and its address bytes are computed there and
- * nowhere else, and its place in the sorted order is found once. A later read with the same key only replaces the
- * values: the row object of each read is a small record pointing at the identity's name and bytes and at the
- * read's own values, so a view in service never changes under a request (one snapshot per request), and the
- * order is re-merged only when keys come or go.
+ * Rows live as long as their identity (service name, or service and real server name): the row object is made
+ * once, when its key first appears, with its canonical name (the table index) and its address bytes, and its place
+ * in the sorted order is found once. A later read with the same key only replaces the row's values. An update
+ * works in slices (the daemon answers AgentX requests between them) on values held aside, and puts them in place
+ * for every row at once at its very end, in one turn of the event loop: a request never sees two reads mixed.
+ * The order is merged again only when keys come or go.
  *
  * Counter continuity (RFC 2579 TimeStamp semantics for lvs*DiscontinuityTime): a row's counters start when the row
  * first appears and start again when any of them goes backwards (service re-created, `ipvsadm -Z`). In monotonic
@@ -49,36 +60,63 @@ export interface ModelUpdate {
   readonly resets: readonly string[];
 }
 
-/** One row's identity (made once per key) and its counter continuity. */
-interface Identity {
-  readonly name: string;
-  /** Address bytes (4 or 16) of the row's own address; empty for fwmark services. */
-  readonly addressBytes: Uint8Array;
+/** A row's counter continuity, and the values of the read being folded in until they are put in place. */
+abstract class Tracked {
   /** The raw counters of the last read the row was in (that read's own, immutable, Stats). */
-  last: Stats | undefined;
+  last: Stats | undefined = undefined;
   /** Monotonic mode: what is added to the raw counters (COUNTER_COUNT values), once a reset happened. */
-  offset: bigint[] | undefined;
-  discontinuityAt: number;
+  offset: bigint[] | undefined = undefined;
   /** Read number the row was last in (-1: never). */
-  seenIn: number;
+  seenIn = -1;
   /** Read number in which the counters last went backwards (not monotonic mode). */
-  resetIn: number;
-  seenAt: number;
+  resetIn = -1;
+  seenAt = 0;
+  /** Served: when the row's counters last started. */
+  discontinuityAt = 0;
+  /** Served: the counters, as read or with the monotonic offset added. */
+  stats: Stats = ZERO_STATS;
+  nextStats: Stats = ZERO_STATS;
+  nextDiscontinuityAt = 0;
+
+  constructor(
+    readonly name: string,
+    /** Address bytes (4 or 16) of the row's own address; empty for fwmark services. */
+    readonly addressBytes: Uint8Array,
+  ) {}
 }
 
-interface ServiceIdentity extends Identity {
-  readonly reals: Map<string, RealIdentity>;
+class ServiceIdentity extends Tracked implements ServiceRow {
+  readonly reals = new Map<string, RealIdentity>();
   /** The reals of the last read, in index order. */
-  order: RealIdentity[];
+  order: RealIdentity[] = [];
+  /** Served. */
+  service: Service;
+  activeConns = 0;
+  inactiveConns = 0;
+  persistentConns = 0;
   /** This read's entity while an update runs. */
-  entity: Service | undefined;
-  /** The row served from the previous read (the removed row of a notification). */
-  row: ServiceRow | undefined;
+  entity: Service | undefined = undefined;
+
+  constructor(name: string, addressBytes: Uint8Array, service: Service) {
+    super(name, addressBytes);
+    this.service = service;
+  }
 }
 
-interface RealIdentity extends Identity {
-  entity: RealServer | undefined;
-  row: RealRow | undefined;
+class RealIdentity extends Tracked implements RealRow {
+  /** Served. */
+  real: RealServer;
+  entity: RealServer | undefined = undefined;
+
+  constructor(
+    readonly service: ServiceIdentity,
+    name: string,
+    addressBytes: Uint8Array,
+    real: RealServer,
+  ) {
+    super(name, addressBytes);
+    this.real = real;
+  }
 }
 
 /** Entities handled between two yields of updateSteps. */
@@ -91,8 +129,10 @@ export class TableModel {
   private readonly services = new Map<string, ServiceIdentity>();
   /** The services of the last read, in index order. */
   private order: ServiceIdentity[] = [];
+  /** All real servers of the last read, in index order (services in order, each one's reals in order). */
+  private reals: RealIdentity[] = [];
   /** Monotonic mode: rows that vanished, kept for their offsets until forgetAfterMs has passed. */
-  private vanished: { readonly from: Map<string, Identity>; readonly id: Identity }[] = [];
+  private vanished: { readonly from: Map<string, Tracked>; readonly id: Tracked }[] = [];
   private reads = 0;
   private lastRows: Rows = { services: [], reals: [] };
   private lastInfo: IpvsInfo = EMPTY_INFO;
@@ -136,7 +176,7 @@ export class TableModel {
 
   /**
    * The same, yielding every thousand entities or so, so that the daemon can run it in slices between AgentX
-   * answers (util/time-slices.ts). Nothing served changes until it returns: the caller swaps the new rows in.
+   * answers (util/time-slices.ts). Nothing served changes until its last step, which puts every new value in place.
    */
   *updateSteps(snapshot: Snapshot, now: number): Generator<void, ModelUpdate> {
     const read = ++this.reads;
@@ -149,11 +189,12 @@ export class TableModel {
     //    since the last read are merged into the order; keys gone from it are taken out.
     const added: ServiceIdentity[] = [];
     let stayed = 0;
+    let reordered = false;
     for (const service of snapshot.services) {
       const name = serviceName(service.key);
       let id = this.services.get(name);
       if (id === undefined || (id.entity === undefined && id.seenIn !== read - 1 && this.expired(id, now))) {
-        id = newService(name, service.key);
+        id = new ServiceIdentity(name, service.key.kind === 'addr' ? serviceAddressBytes(service.key) : NO_BYTES, service);
         this.services.set(name, id);
       }
       if (id.entity !== undefined) continue;
@@ -164,29 +205,52 @@ export class TableModel {
         added.push(id);
         id.order = []; // a service back after a gap (monotonic mode) starts its order afresh
       }
-      this.findReals(id, service, read, now, wasThere && notify ? changes : undefined);
+      if (this.findReals(id, service, read, now, wasThere && notify ? changes : undefined)) reordered = true;
       if ((work += 1 + service.reals.length) >= STEP) {
         work = 0;
         yield;
       }
     }
-    if (added.length > 0 || stayed < this.order.length) {
-      for (const id of this.order) {
+    let order = this.order;
+    if (added.length > 0 || stayed < order.length) {
+      for (const id of order) {
         if (id.entity !== undefined) continue;
-        if (notify && id.row) changes.push({ kind: 'serviceRemoved', service: id.row });
-        id.row = undefined;
-        for (const r of id.reals.values()) r.row = undefined;
+        if (notify) changes.push({ kind: 'serviceRemoved', service: id });
         this.drop(this.services, id);
       }
-      this.order = mergeOrder(this.order, added);
+      order = mergeOrder(order, added);
+      reordered = true;
     }
 
-    // 2. The rows of this read, in index order: the identity's name and bytes, this read's values.
-    const services: ServiceRow[] = [];
-    const reals: RealRow[] = [];
-    for (const id of this.order) {
+    // 2. This read's values for every row, held aside; what changed.
+    for (const id of order) {
       const service = id.entity as Service;
       const isNew = id.seenIn !== read - 1;
+      this.observe(id, service.stats, read, now);
+      if (id.resetIn === read) resets.push(id.name);
+      if (notify && isNew) changes.push({ kind: 'serviceAdded', service: id });
+      for (const r of id.order) {
+        const real = r.entity as RealServer;
+        this.observe(r, real.stats, read, now);
+        if (r.resetIn === read) resets.push(realRowKey(id.name, r.name));
+        if (notify && !isNew) {
+          if (r.seenIn !== read - 1) changes.push({ kind: 'realAdded', real: r });
+          else if (r.real.weight !== real.weight) changes.push({ kind: 'weightChanged', real: r, previousWeight: r.real.weight });
+        }
+      }
+      if ((work += 1 + id.order.length) >= STEP) {
+        work = 0;
+        yield;
+      }
+    }
+
+    // 3. Everything in place at once (no yield from here on): one turn, so no request sees two reads mixed.
+    let reals = this.reals;
+    if (reordered) {
+      reals = [];
+      for (const id of order) for (const r of id.order) reals.push(r);
+    }
+    for (const id of order) {
       let active = 0;
       let inactive = 0;
       let persistent = 0;
@@ -195,68 +259,41 @@ export class TableModel {
         active += e.activeConns;
         inactive += e.inactiveConns;
         persistent += e.persistentConns;
-      }
-      const row: ServiceRow = {
-        name: id.name,
-        service,
-        addressBytes: id.addressBytes,
-        stats: this.observe(id, service.stats, read, now),
-        activeConns: active,
-        inactiveConns: inactive,
-        persistentConns: persistent,
-        discontinuityAt: id.discontinuityAt,
-      };
-      services.push(row);
-      if (id.resetIn === read) resets.push(id.name);
-      if (notify && isNew) changes.push({ kind: 'serviceAdded', service: row });
-      for (const r of id.order) {
-        const real = r.entity as RealServer;
-        const realRow: RealRow = {
-          service: row,
-          name: r.name,
-          real,
-          addressBytes: r.addressBytes,
-          stats: this.observe(r, real.stats, read, now),
-          discontinuityAt: r.discontinuityAt,
-        };
-        reals.push(realRow);
-        if (r.resetIn === read) resets.push(realRowKey(id.name, r.name));
-        const before = r.row;
-        if (notify && !isNew) {
-          if (before === undefined) changes.push({ kind: 'realAdded', real: realRow });
-          else if (before.real.weight !== real.weight) changes.push({ kind: 'weightChanged', real: realRow, previousWeight: before.real.weight });
-        }
-        r.row = realRow;
+        r.real = e;
+        r.stats = r.nextStats;
+        r.discontinuityAt = r.nextDiscontinuityAt;
         r.entity = undefined;
         r.seenIn = read;
       }
-      id.row = row;
+      id.service = id.entity as Service;
+      id.stats = id.nextStats;
+      id.discontinuityAt = id.nextDiscontinuityAt;
+      id.activeConns = active;
+      id.inactiveConns = inactive;
+      id.persistentConns = persistent;
       id.entity = undefined;
       id.seenIn = read;
-      if ((work += 1 + id.order.length) >= STEP) {
-        work = 0;
-        yield;
-      }
     }
+    this.order = order;
+    this.reals = reals;
     this.forgetVanished(now);
-
-    this.lastRows = { services, reals };
+    this.lastRows = { services: order, reals };
     this.lastInfo = snapshot.info;
     return { view: this.view(), info: snapshot.info, rows: this.lastRows, changes: sortChanges(changes), resets };
   }
 
   /**
    * Marks the service's reals of this read and keeps its order of reals: new keys merged in, vanished ones taken
-   * out (and reported in `changes` when given: a service that was in the last read too).
+   * out (and reported in `changes` when given: a service that was in the last read too). True when the order changed.
    */
-  private findReals(id: ServiceIdentity, service: Service, read: number, now: number, changes: Change[] | undefined): void {
+  private findReals(id: ServiceIdentity, service: Service, read: number, now: number, changes: Change[] | undefined): boolean {
     let added: RealIdentity[] | undefined;
     let stayed = 0;
     for (const real of service.reals) {
       const name = realName(real);
       let r = id.reals.get(name);
       if (r === undefined || (r.entity === undefined && r.seenIn !== read - 1 && this.expired(r, now))) {
-        r = newReal(name, real.address);
+        r = new RealIdentity(id, name, realAddressBytes(real.address), real);
         id.reals.set(name, r);
       }
       if (r.entity !== undefined) continue; // repeated by the source: the first is kept
@@ -264,21 +301,22 @@ export class TableModel {
       if (r.seenIn === read - 1) stayed++;
       else (added ??= []).push(r);
     }
-    if (added === undefined && stayed === id.order.length) return;
+    if (added === undefined && stayed === id.order.length) return false;
     for (const r of id.order) {
       if (r.entity !== undefined) continue;
-      if (changes && r.row) changes.push({ kind: 'realRemoved', real: r.row });
-      r.row = undefined;
+      if (changes) changes.push({ kind: 'realRemoved', real: r });
       this.drop(id.reals, r);
     }
     id.order = mergeOrder(id.order, added ?? []);
+    return true;
   }
 
-  /** The counters to serve for a row, after folding this read's raw counters into its track. */
-  private observe(row: Identity, stats: Stats, read: number, now: number): Stats {
+  /** Folds this read's raw counters into the row's track; the values to serve go to nextStats/nextDiscontinuityAt. */
+  private observe(row: Tracked, stats: Stats, read: number, now: number): void {
     const last = row.last;
+    let discontinuityAt = row.discontinuityAt;
     if (last === undefined) {
-      row.discontinuityAt = now;
+      discontinuityAt = now;
     } else {
       // Only monotonic mode keeps vanished rows; one that was missing from the previous read was re-created.
       const recreated = row.seenIn !== read - 1;
@@ -287,24 +325,25 @@ export class TableModel {
           const offset = (row.offset ??= new Array<bigint>(COUNTER_COUNT).fill(0n));
           for (let k = 0; k < COUNTER_COUNT; k++) offset[k] = (offset[k] as bigint) + (last.values[last.at + k] as bigint);
         } else {
-          row.discontinuityAt = now;
+          discontinuityAt = now;
           row.resetIn = read;
         }
       }
     }
     row.last = stats;
     row.seenAt = now;
-    return row.offset === undefined ? stats : withOffset(stats, row.offset);
+    row.nextDiscontinuityAt = discontinuityAt;
+    row.nextStats = row.offset === undefined ? stats : withOffset(stats, row.offset);
   }
 
   /** Whether a row that is not in the last read has been gone long enough to be forgotten. */
-  private expired(row: Identity, now: number): boolean {
+  private expired(row: Tracked, now: number): boolean {
     const keepMs = this.monotonic ? (this.options.forgetAfterMs ?? FORGET_AFTER_MS) : 0;
     return now - row.seenAt >= keepMs;
   }
 
   /** A row left the table: forgotten at once, or in monotonic mode kept (for its offsets) until it expires. */
-  private drop<T extends Identity>(from: Map<string, T>, id: T): void {
+  private drop<T extends Tracked>(from: Map<string, T>, id: T): void {
     if (this.monotonic) this.vanished.push({ from, id });
     else from.delete(id.name);
   }
@@ -327,20 +366,18 @@ export function buildRows(snapshot: Snapshot): Rows {
 }
 
 /** Forgets a row's counter history but not that it was in the last read. */
-function clearTrack(t: Identity): void {
+function clearTrack(t: Tracked): void {
   t.last = undefined;
   t.offset = undefined;
 }
 
-// Literals with every field, in one order, so that all identities share one shape.
-function newService(name: string, key: ServiceKey): ServiceIdentity {
-  const addressBytes = key.kind === 'addr' ? parseAddress(key.address).bytes : NO_BYTES;
-  return { name, addressBytes, last: undefined, offset: undefined, discontinuityAt: 0, seenIn: -1, resetIn: -1, seenAt: 0, reals: new Map(), order: [], entity: undefined, row: undefined };
+function serviceAddressBytes(key: ServiceKey & { kind: 'addr' }): Uint8Array {
+  return parseAddress(key.address).bytes;
 }
 
 /**
- * Address bytes by address text, shared by the real-server identities with the same address (a real server often
- * serves several services). Bounded: cleared when it holds far more than the table (identities keep theirs).
+ * Address bytes by address text, shared by the real-server rows with the same address (a real server often serves
+ * several services). Bounded: cleared when it holds far more than any table (rows keep theirs).
  */
 const sharedBytes = new Map<string, Uint8Array>();
 const SHARED_BYTES_MAX = 1 << 18;
@@ -353,11 +390,6 @@ function realAddressBytes(address: string): Uint8Array {
     sharedBytes.set(address, bytes);
   }
   return bytes;
-}
-
-function newReal(name: string, address: string): RealIdentity {
-  const addressBytes = realAddressBytes(address);
-  return { name, addressBytes, last: undefined, offset: undefined, discontinuityAt: 0, seenIn: -1, resetIn: -1, seenAt: 0, entity: undefined, row: undefined };
 }
 
 /**
