@@ -1,4 +1,4 @@
-import { allocStats, makeStats, setStatNumber, STAT, STAT_COUNT, type Family, type ForwardMethod, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats } from './snapshot.js';
+import { allocStats, setStatNumber, STAT, STAT_COUNT, type Family, type ForwardMethod, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats } from './snapshot.js';
 import { runCooperatively, runToEnd } from '../util/time-slices.js';
 import type { Source } from './source.js';
 
@@ -96,16 +96,16 @@ function valuesFor(seed: number, id: number, real: number, t: number, out: Float
   out[STAT.outBps] = outBps;
 }
 
-function fromNumbers(values: Float64Array): Stats {
-  const out = allocStats();
+/** Writes sub-2^53 values into a window. */
+function writeNumbers(out: Stats, values: Float64Array): void {
   for (let k = 0; k < STAT_COUNT; k++) setStatNumber(out, k, values[k] as number);
-  return out;
 }
 
 const scratch = new Float64Array(STAT_COUNT);
+const sum = new Float64Array(STAT_COUNT);
 
 /** The showcase service (id 0): in-bytes crosses 2^32 between reads 2 and 3; out-bytes wraps u64 soon after start. */
-function showcaseStats(seed: number, tick: number): Stats {
+function writeShowcase(out: Stats, seed: number, tick: number): void {
   const t = tick * 5; // one read is five simulated seconds
   const r = hash(seed, 0, -1);
   const cps = BigInt(1 + (r % 50));
@@ -115,19 +115,19 @@ function showcaseStats(seed: number, tick: number): Stats {
   const outBps = outPps * 1200n;
   const inBase = (1n << 32n) - inBps * 5n * 2n - 1n;
   const outBase = U64 - outBps * 5n * 4n;
-  return makeStats({
-    conns: grow(BigInt(r % 1000), cps, t),
-    inPkts: grow(BigInt(r % 7919) * 10n, inPps, t),
-    outPkts: grow(BigInt(r % 7907) * 10n, outPps, t),
-    inBytes: grow(inBase, inBps, t),
-    outBytes: grow(outBase, outBps, t),
-    cps,
-    inPps,
-    outPps,
-    // A rate beyond 32 bits: Gauge32 columns latch, the HC columns carry it exactly.
-    inBps: 6_000_000_000n,
-    outBps,
-  });
+  const v = out.values;
+  const at = out.at;
+  v[at + STAT.conns] = grow(BigInt(r % 1000), cps, t);
+  v[at + STAT.inPkts] = grow(BigInt(r % 7919) * 10n, inPps, t);
+  v[at + STAT.outPkts] = grow(BigInt(r % 7907) * 10n, outPps, t);
+  v[at + STAT.inBytes] = grow(inBase, inBps, t);
+  v[at + STAT.outBytes] = grow(outBase, outBps, t);
+  v[at + STAT.cps] = cps;
+  v[at + STAT.inPps] = inPps;
+  v[at + STAT.outPps] = outPps;
+  // A rate beyond 32 bits: Gauge32 columns latch, the HC columns carry it exactly.
+  v[at + STAT.inBps] = 6_000_000_000n;
+  v[at + STAT.outBps] = outBps;
 }
 
 const realAddresses: Record<Family, string[]> = { inet: [], inet6: [] };
@@ -138,17 +138,19 @@ function realAddress(family: Family, j: number): string {
   return (known[j] ??= family === 'inet' ? `198.18.${(j + 1) >>> 8}.${(j + 1) & 255}` : `2001:db8:a::${(j + 1).toString(16)}`);
 }
 
-/** The service's reals; `sum` receives the sum of their values (far below 2^53, so exact in numbers). */
-function realsFor(seed: number, id: number, key: ServiceKey, count: number, tick: number, sum: Float64Array): RealServer[] {
+const FORWARDS = ['masq', 'route', 'masq', 'local'] as const;
+const TUNNELS = ['ipip', 'gue', 'gre'] as const;
+const SCHEDULERS = ['wlc', 'rr', 'wrr', 'lc', 'sh', 'mh'] as const;
+
+/** Service `id` with zeroed counters: what never changes from one read to the next. */
+function makeService(seed: number, id: number, count: number): Service {
+  const key = keyFor(id);
   const reals: RealServer[] = [];
-  sum.fill(0);
   for (let j = 0; j < count; j++) {
-    valuesFor(seed, id, j, tick * 5, scratch);
-    for (let k = 0; k < STAT_COUNT; k++) sum[k] = (sum[k] as number) + (scratch[k] as number);
     // Every third real of an IPv4 service is IPv6 (and the other way round): mixed families need tunnel forwarding.
     const mixed = j % 3 === 2;
     const family: Family = mixed === (key.family === 'inet') ? 'inet6' : 'inet';
-    const forward: ForwardMethod = mixed ? 'tunnel' : (['masq', 'route', 'masq', 'local'] as const)[(id + j) % 4] ?? 'masq';
+    const forward: ForwardMethod = mixed ? 'tunnel' : (FORWARDS[(id + j) % 4] ?? 'masq');
     const h = hash(seed, id, j, 99);
     reals.push({
       family,
@@ -161,42 +163,85 @@ function realsFor(seed: number, id: number, key: ServiceKey, count: number, tick
       activeConns: h % 200,
       inactiveConns: (h >>> 8) % 500,
       persistentConns: key.kind === 'fwmark' ? (h >>> 16) % 50 : 0,
-      tunnelType: forward === 'tunnel' ? (['ipip', 'gue', 'gre'] as const)[h % 3] : undefined,
+      tunnelType: forward === 'tunnel' ? TUNNELS[h % 3] : undefined,
       tunnelPort: forward === 'tunnel' ? 6080 : undefined,
       tunnelFlags: forward === 'tunnel' ? h % 3 : undefined,
-      stats: fromNumbers(scratch),
+      stats: allocStats(),
     });
   }
-  return reals;
-}
-
-function serviceFor(options: SimOptions, id: number, tick: number): Service {
-  const key = keyFor(id);
-  const sum = new Float64Array(STAT_COUNT);
-  const reals = realsFor(options.seed, id, key, options.reals, tick, sum);
   const persistent = key.kind === 'fwmark' || id % 4 === 1;
-  const stats = id === 0 ? showcaseStats(options.seed, tick) : fromNumbers(sum);
   return {
     key,
-    scheduler: (['wlc', 'rr', 'wrr', 'lc', 'sh', 'mh'] as const)[id % 6] ?? 'wlc',
+    scheduler: SCHEDULERS[id % 6] ?? 'wlc',
     flags: 0x2 | (persistent ? 0x1 : 0),
     timeout: persistent ? 300 : 0,
     netmaskPrefix: key.family === 'inet' ? (persistent ? 24 : 32) : persistent ? 64 : 128,
     peName: id % 10 === 5 ? 'sip' : '',
-    stats,
+    stats: allocStats(),
     reals,
   };
+}
+
+/** Writes read `tick`'s counters of service `id` and its reals (a service's are its reals' sum, exact in numbers). */
+function writeCounters(service: Service, seed: number, id: number, tick: number): void {
+  sum.fill(0);
+  for (let j = 0; j < service.reals.length; j++) {
+    valuesFor(seed, id, j, tick * 5, scratch);
+    for (let k = 0; k < STAT_COUNT; k++) sum[k] = (sum[k] as number) + (scratch[k] as number);
+    writeNumbers((service.reals[j] as RealServer).stats, scratch);
+  }
+  if (id === 0) writeShowcase(service.stats, seed, tick);
+  else writeNumbers(service.stats, sum);
+}
+
+/**
+ * The simulated table: services made once and kept while they are in the table, as a kernel keeps its own; each
+ * read writes the counters of that read into the same Stats windows. A snapshot is therefore valid until the next
+ * read of the same table (the contract of Source.read()); the table model copies what it serves.
+ */
+class SimTable {
+  private readonly services = new Map<number, Service>();
+
+  constructor(private readonly options: SimOptions) {}
+
+  *snapshotSteps(tick: number): Generator<void, Snapshot> {
+    const { seed, reals } = this.options;
+    const permanent = Math.min(this.options.services, PERMANENT);
+    const first = PERMANENT + tick * this.options.churn;
+    const end = first + this.options.services - permanent;
+    // Retire the services that left the window of ids.
+    for (const id of this.services.keys()) if (id >= PERMANENT && (id < first || id >= end)) this.services.delete(id);
+    const services: Service[] = [];
+    const add = (id: number): void => {
+      let service = this.services.get(id);
+      if (service === undefined) {
+        service = makeService(seed, id, reals);
+        this.services.set(id, service);
+      }
+      writeCounters(service, seed, id, tick);
+      services.push(service);
+    };
+    for (let id = 0; id < permanent; id++) add(id);
+    for (let id = first; id < end; id++) {
+      add(id);
+      if (id % 64 === 0) yield;
+    }
+    return { info: SIM_INFO, services };
+  }
 }
 
 export class SimSource implements Source {
   readonly name = 'sim';
   private tick = 0;
+  private readonly table: SimTable;
 
-  constructor(readonly options: SimOptions = DEFAULT_SIM) {}
+  constructor(readonly options: SimOptions = DEFAULT_SIM) {
+    this.table = new SimTable(options);
+  }
 
-  /** The next read's snapshot, built in slices: 10,000 services × 10 reals take a few hundred ms to make. */
+  /** The next read's snapshot, built in slices. */
   async read(): Promise<Snapshot> {
-    return runCooperatively(simSnapshotSteps(this.options, this.tick++));
+    return runCooperatively(this.table.snapshotSteps(this.tick++));
   }
 
   async close(): Promise<void> {}
@@ -211,19 +256,7 @@ const SIM_INFO: IpvsInfo = {
   daemons: [{ state: 'master', interface: 'eth1', syncId: 7 }],
 };
 
-/** The snapshot the simulator returns on read number `tick` (0-based). */
+/** The snapshot the simulator returns on read number `tick` (0-based), made afresh (its own objects). */
 export function simSnapshot(options: SimOptions, tick: number): Snapshot {
-  return runToEnd(simSnapshotSteps(options, tick));
-}
-
-function* simSnapshotSteps(options: SimOptions, tick: number): Generator<void, Snapshot> {
-  const services: Service[] = [];
-  const permanent = Math.min(options.services, PERMANENT);
-  for (let id = 0; id < permanent; id++) services.push(serviceFor(options, id, tick));
-  const first = PERMANENT + tick * options.churn;
-  for (let id = first; id < first + options.services - permanent; id++) {
-    services.push(serviceFor(options, id, tick));
-    if (id % 64 === 0) yield;
-  }
-  return { info: SIM_INFO, services };
+  return runToEnd(new SimTable(options).snapshotSteps(tick));
 }

@@ -1,11 +1,8 @@
 import { parseAddress } from '../ipvs/address.js';
 import { realName, serviceName } from '../ipvs/service-key.js';
 import {
-  allocStats,
   COUNTER_COUNT,
   countersWentBackwards,
-  STAT_COUNT,
-  ZERO_STATS,
   type IpvsInfo,
   type RealServer,
   type Service,
@@ -17,6 +14,7 @@ import { runToEnd } from '../util/time-slices.js';
 import type { Change } from './changes.js';
 import type { AgentStatus, TimeStampOf } from './lvs-mib.js';
 import { compareNames, realRowKey, type RealRow, type Rows, type ServiceRow } from './rows.js';
+import { copyStats, StatsStore } from './stats-store.js';
 import { MibView } from './view.js';
 
 /**
@@ -62,26 +60,31 @@ export interface ModelUpdate {
 
 /** A row's counter continuity, and the values of the read being folded in until they are put in place. */
 abstract class Tracked {
-  /** The raw counters of the last read the row was in (that read's own, immutable, Stats). */
-  last: Stats | undefined = undefined;
   /** Monotonic mode: what is added to the raw counters (COUNTER_COUNT values), once a reset happened. */
   offset: bigint[] | undefined = undefined;
+  /** Whether `last` holds the raw counters of a read (false for a new row, or after restartCounters). */
+  hasLast = false;
   /** Read number the row was last in (-1: never). */
   seenIn = -1;
   /** Read number in which the counters last went backwards (not monotonic mode). */
   resetIn = -1;
   seenAt = 0;
+  /** Whether its slots were given back (the row has left the model for good). */
+  released = false;
+  /** The entity object it was found from in the last read (a source may hand the same one out again). */
+  source: object | undefined = undefined;
   /** Served: when the row's counters last started. */
   discontinuityAt = 0;
-  /** Served: the counters, as read or with the monotonic offset added. */
-  stats: Stats = ZERO_STATS;
-  nextStats: Stats = ZERO_STATS;
   nextDiscontinuityAt = 0;
 
   constructor(
     readonly name: string,
     /** Address bytes (4 or 16) of the row's own address; empty for fwmark services. */
     readonly addressBytes: Uint8Array,
+    /** Served: the counters, as read or with the monotonic offset added (a slot of the model's own store). */
+    readonly stats: Stats,
+    /** The raw counters of the last read the row was in, copied (the source may rewrite its own). */
+    readonly last: Stats,
   ) {}
 }
 
@@ -89,6 +92,11 @@ class ServiceIdentity extends Tracked implements ServiceRow {
   readonly reals = new Map<string, RealIdentity>();
   /** The reals of the last read, in index order. */
   order: RealIdentity[] = [];
+  /** The reals of the last read by their position in the service's list (see Tracked.source). */
+  readonly seq: (RealIdentity | undefined)[] = [];
+  nextActive = 0;
+  nextInactive = 0;
+  nextPersistent = 0;
   /** Served. */
   service: Service;
   activeConns = 0;
@@ -97,8 +105,8 @@ class ServiceIdentity extends Tracked implements ServiceRow {
   /** This read's entity while an update runs. */
   entity: Service | undefined = undefined;
 
-  constructor(name: string, addressBytes: Uint8Array, service: Service) {
-    super(name, addressBytes);
+  constructor(name: string, addressBytes: Uint8Array, service: Service, slots: Slots) {
+    super(name, addressBytes, slots.served.alloc(), slots.last.alloc());
     this.service = service;
   }
 }
@@ -113,10 +121,17 @@ class RealIdentity extends Tracked implements RealRow {
     name: string,
     addressBytes: Uint8Array,
     real: RealServer,
+    slots: Slots,
   ) {
-    super(name, addressBytes);
+    super(name, addressBytes, slots.served.alloc(), slots.last.alloc());
     this.real = real;
   }
+}
+
+/** The two stores every row has a slot in. */
+interface Slots {
+  readonly served: StatsStore;
+  readonly last: StatsStore;
 }
 
 /** Entities handled between two yields of updateSteps. */
@@ -129,10 +144,15 @@ export class TableModel {
   private readonly services = new Map<string, ServiceIdentity>();
   /** The services of the last read, in index order. */
   private order: ServiceIdentity[] = [];
+  /** The services of the last read by their position in the snapshot's list (see Tracked.source). */
+  private readonly seq: (ServiceIdentity | undefined)[] = [];
   /** All real servers of the last read, in index order (services in order, each one's reals in order). */
   private reals: RealIdentity[] = [];
   /** Monotonic mode: rows that vanished, kept for their offsets until forgetAfterMs has passed. */
   private vanished: { readonly from: Map<string, Tracked>; readonly id: Tracked }[] = [];
+  private readonly slots: Slots = { served: new StatsStore(), last: new StatsStore() };
+  /** Rows that left the table in this update: their slots are given back once it is done. */
+  private leaving: Tracked[] = [];
   private reads = 0;
   private lastRows: Rows = { services: [], reals: [] };
   private lastInfo: IpvsInfo = EMPTY_INFO;
@@ -190,14 +210,26 @@ export class TableModel {
     const added: ServiceIdentity[] = [];
     let stayed = 0;
     let reordered = false;
-    for (const service of snapshot.services) {
-      const name = serviceName(service.key);
-      let id = this.services.get(name);
-      if (id === undefined || (id.entity === undefined && id.seenIn !== read - 1 && this.expired(id, now))) {
-        id = new ServiceIdentity(name, service.key.kind === 'addr' ? serviceAddressBytes(service.key) : NO_BYTES, service);
-        this.services.set(name, id);
+    const seq = this.seq;
+    const list = snapshot.services;
+    for (let i = 0; i < list.length; i++) {
+      const service = list[i] as Service;
+      // A source that hands out the same entity again (the simulator does) is matched without making its name.
+      let id = seq[i];
+      if (id === undefined || id.source !== service || id.entity !== undefined || id.released) {
+        const name = serviceName(service.key);
+        id = this.services.get(name);
+        if (id === undefined || (id.entity === undefined && id.seenIn !== read - 1 && this.expired(id, now))) {
+          id = new ServiceIdentity(name, service.key.kind === 'addr' ? serviceAddressBytes(service.key) : NO_BYTES, service, this.slots);
+          this.services.set(name, id);
+        }
       }
-      if (id.entity !== undefined) continue;
+      if (id.entity !== undefined) {
+        seq[i] = undefined;
+        continue;
+      }
+      seq[i] = id;
+      id.source = service;
       id.entity = service;
       const wasThere = id.seenIn === read - 1;
       if (wasThere) stayed++;
@@ -211,6 +243,7 @@ export class TableModel {
         yield;
       }
     }
+    seq.length = list.length;
     let order = this.order;
     if (added.length > 0 || stayed < order.length) {
       for (const id of order) {
@@ -229,8 +262,14 @@ export class TableModel {
       this.observe(id, service.stats, read, now);
       if (id.resetIn === read) resets.push(id.name);
       if (notify && isNew) changes.push({ kind: 'serviceAdded', service: id });
+      let active = 0;
+      let inactive = 0;
+      let persistent = 0;
       for (const r of id.order) {
         const real = r.entity as RealServer;
+        active += real.activeConns;
+        inactive += real.inactiveConns;
+        persistent += real.persistentConns;
         this.observe(r, real.stats, read, now);
         if (r.resetIn === read) resets.push(realRowKey(id.name, r.name));
         if (notify && !isNew) {
@@ -238,6 +277,9 @@ export class TableModel {
           else if (r.real.weight !== real.weight) changes.push({ kind: 'weightChanged', real: r, previousWeight: r.real.weight });
         }
       }
+      id.nextActive = active;
+      id.nextInactive = inactive;
+      id.nextPersistent = persistent;
       if ((work += 1 + id.order.length) >= STEP) {
         work = 0;
         yield;
@@ -251,32 +293,27 @@ export class TableModel {
       for (const id of order) for (const r of id.order) reals.push(r);
     }
     for (const id of order) {
-      let active = 0;
-      let inactive = 0;
-      let persistent = 0;
       for (const r of id.order) {
-        const e = r.entity as RealServer;
-        active += e.activeConns;
-        inactive += e.inactiveConns;
-        persistent += e.persistentConns;
-        r.real = e;
-        r.stats = r.nextStats;
+        r.real = r.entity as RealServer;
+        serve(r);
         r.discontinuityAt = r.nextDiscontinuityAt;
         r.entity = undefined;
         r.seenIn = read;
       }
       id.service = id.entity as Service;
-      id.stats = id.nextStats;
+      serve(id);
       id.discontinuityAt = id.nextDiscontinuityAt;
-      id.activeConns = active;
-      id.inactiveConns = inactive;
-      id.persistentConns = persistent;
+      id.activeConns = id.nextActive;
+      id.inactiveConns = id.nextInactive;
+      id.persistentConns = id.nextPersistent;
       id.entity = undefined;
       id.seenIn = read;
     }
     this.order = order;
     this.reals = reals;
     this.forgetVanished(now);
+    for (const row of this.leaving) this.releaseSlots(row);
+    this.leaving = [];
     this.lastRows = { services: order, reals };
     this.lastInfo = snapshot.info;
     return { view: this.view(), info: snapshot.info, rows: this.lastRows, changes: sortChanges(changes), resets };
@@ -289,18 +326,30 @@ export class TableModel {
   private findReals(id: ServiceIdentity, service: Service, read: number, now: number, changes: Change[] | undefined): boolean {
     let added: RealIdentity[] | undefined;
     let stayed = 0;
-    for (const real of service.reals) {
-      const name = realName(real);
-      let r = id.reals.get(name);
-      if (r === undefined || (r.entity === undefined && r.seenIn !== read - 1 && this.expired(r, now))) {
-        r = new RealIdentity(id, name, realAddressBytes(real.address), real);
-        id.reals.set(name, r);
+    const seq = id.seq;
+    const list = service.reals;
+    for (let j = 0; j < list.length; j++) {
+      const real = list[j] as RealServer;
+      let r = seq[j];
+      if (r === undefined || r.source !== real || r.entity !== undefined || r.released) {
+        const name = realName(real);
+        r = id.reals.get(name);
+        if (r === undefined || (r.entity === undefined && r.seenIn !== read - 1 && this.expired(r, now))) {
+          r = new RealIdentity(id, name, realAddressBytes(real.address), real, this.slots);
+          id.reals.set(name, r);
+        }
       }
-      if (r.entity !== undefined) continue; // repeated by the source: the first is kept
+      if (r.entity !== undefined) {
+        seq[j] = undefined; // repeated by the source: the first is kept
+        continue;
+      }
+      seq[j] = r;
+      r.source = real;
       r.entity = real;
       if (r.seenIn === read - 1) stayed++;
       else (added ??= []).push(r);
     }
+    seq.length = list.length;
     if (added === undefined && stayed === id.order.length) return false;
     for (const r of id.order) {
       if (r.entity !== undefined) continue;
@@ -311,11 +360,11 @@ export class TableModel {
     return true;
   }
 
-  /** Folds this read's raw counters into the row's track; the values to serve go to nextStats/nextDiscontinuityAt. */
+  /** Folds this read's raw counters into the row's track (copied into `last`); served values follow in serve(). */
   private observe(row: Tracked, stats: Stats, read: number, now: number): void {
     const last = row.last;
     let discontinuityAt = row.discontinuityAt;
-    if (last === undefined) {
+    if (!row.hasLast) {
       discontinuityAt = now;
     } else {
       // Only monotonic mode keeps vanished rows; one that was missing from the previous read was re-created.
@@ -330,10 +379,10 @@ export class TableModel {
         }
       }
     }
-    row.last = stats;
+    copyStats(stats, last);
+    row.hasLast = true;
     row.seenAt = now;
     row.nextDiscontinuityAt = discontinuityAt;
-    row.nextStats = row.offset === undefined ? stats : withOffset(stats, row.offset);
   }
 
   /** Whether a row that is not in the last read has been gone long enough to be forgotten. */
@@ -344,17 +393,35 @@ export class TableModel {
 
   /** A row left the table: forgotten at once, or in monotonic mode kept (for its offsets) until it expires. */
   private drop<T extends Tracked>(from: Map<string, T>, id: T): void {
-    if (this.monotonic) this.vanished.push({ from, id });
-    else from.delete(id.name);
+    if (this.monotonic) {
+      this.vanished.push({ from, id });
+    } else {
+      from.delete(id.name);
+      this.leaving.push(id);
+    }
+  }
+
+  /** Gives back a row's slots, and those of a service's real servers. */
+  private releaseSlots(row: Tracked): void {
+    if (row.released) return;
+    row.released = true;
+    this.slots.served.release(row.stats);
+    this.slots.last.release(row.last);
+    if (row instanceof ServiceIdentity) for (const r of row.reals.values()) this.releaseSlots(r);
   }
 
   /** Monotonic mode: forgets rows that have been gone for forgetAfterMs (those back meanwhile stay). */
   private forgetVanished(now: number): void {
     if (this.vanished.length === 0) return;
     this.vanished = this.vanished.filter(({ from, id }) => {
-      if (from.get(id.name) !== id || id.seenIn === this.reads) return false; // replaced, or back in the table
+      if (id.seenIn === this.reads && from.get(id.name) === id) return false; // back in the table
+      if (from.get(id.name) !== id) {
+        this.releaseSlots(id); // replaced by a new row with the same key, after it had expired
+        return false;
+      }
       if (!this.expired(id, now)) return true;
       from.delete(id.name);
+      this.releaseSlots(id);
       return false;
     });
   }
@@ -367,8 +434,18 @@ export function buildRows(snapshot: Snapshot): Rows {
 
 /** Forgets a row's counter history but not that it was in the last read. */
 function clearTrack(t: Tracked): void {
-  t.last = undefined;
+  t.hasLast = false;
   t.offset = undefined;
+}
+
+/** Puts the row's raw counters of this read (plus the monotonic offset) in its served slot. */
+function serve(row: Tracked): void {
+  copyStats(row.last, row.stats);
+  const offset = row.offset;
+  if (offset === undefined) return;
+  const { values, at } = row.stats;
+  // Modulo 2^64 (a BigUint64Array store wraps), as a Counter64 would.
+  for (let k = 0; k < COUNTER_COUNT; k++) values[at + k] = (values[at + k] as bigint) + (offset[k] as bigint);
 }
 
 function serviceAddressBytes(key: ServiceKey & { kind: 'addr' }): Uint8Array {
@@ -406,16 +483,6 @@ function mergeOrder<T extends { readonly name: string; entity: unknown }>(previo
     out.push(p);
   }
   while (j < added.length) out.push(added[j++] as T);
-  return out;
-}
-
-/** Raw counters plus the monotonic offset (modulo 2^64, as a Counter64 wraps), rates as read. */
-function withOffset(stats: Stats, offset: readonly bigint[]): Stats {
-  const out = allocStats();
-  for (let k = 0; k < STAT_COUNT; k++) {
-    const raw = stats.values[stats.at + k] as bigint;
-    out.values[out.at + k] = k < COUNTER_COUNT ? raw + (offset[k] as bigint) : raw;
-  }
   return out;
 }
 

@@ -256,3 +256,49 @@ describe('Stats windows', () => {
     expect(countersWentBackwards(a, makeStats({ conns: 2n ** 32n, inBytes: 5n }))).toBe(false); // a rate going down is no reset
   });
 });
+
+describe('TableModel: sources that rewrite their counters in place', () => {
+  it('serves its own copy: a source rewriting last read’s windows changes nothing served, and resets are still seen', () => {
+    const m = new TableModel({ monotonic: false });
+    const s = stats(100n);
+    const r = real('10.0.0.2', 80, stats(50n));
+    const entity = service(80, s, [r]);
+    const u = m.update(snap(entity), 1000);
+    // The source's next read reuses the same objects and writes new values into them.
+    s.values[s.at + STAT.inBytes] = 10n; // went backwards: a reset
+    r.stats.values[r.stats.at + STAT.inBytes] = 60n;
+    expect(named(u.rows.services[0]!.stats).inBytes).toBe(100n);
+    expect(u.view.get([1, 3, 6, 1, 4, 1, 8225, 4711, 17, 1, 13, 15, ...Buffer.from('TCP/10.0.0.1:80')])).toMatchObject({ value: 100n });
+    const v = m.update(snap(entity), 2000);
+    expect(v.resets).toEqual(['TCP/10.0.0.1:80']);
+    expect(named(v.rows.services[0]!.stats).inBytes).toBe(10n);
+    expect(named(v.rows.reals[0]!.stats).inBytes).toBe(60n);
+  });
+
+  it('gives the counter slots of removed rows back', () => {
+    const m = new TableModel({ monotonic: false });
+    for (let tick = 0; tick < 20; tick++) m.update(simSnapshot({ services: 50, reals: 3, churn: 10, seed: 1 }, tick), tick);
+    // 50 services x (1 + 3) rows, plus the slots freed in the last read waiting for reuse: never 20 reads' worth.
+    const slots = (m as unknown as { slots: { served: { size: number } } }).slots.served.size;
+    expect(slots).toBe(200);
+  });
+});
+
+describe('TableModel: entities handed out again', () => {
+  it('finds rows by their entity objects, and by name when a source reorders or repeats them', () => {
+    const m = new TableModel({ monotonic: false });
+    const a = service(80, stats(1n), [real('10.0.0.2', 80), real('10.0.0.3', 80)]);
+    const b = service(81, stats(1n));
+    const first = m.update(snap(a, b), 1);
+    const rows = [...first.rows.services];
+    let u = m.update(snap(b, a), 2); // same objects, other order
+    expect(u.rows.services).toEqual(rows);
+    expect(u.changes).toEqual([]);
+    u = m.update(snap(a, a, b), 3); // a repeated: the first kept
+    expect(u.rows.services.map((r) => r.name)).toEqual(['TCP/10.0.0.1:80', 'TCP/10.0.0.1:81']);
+    u = m.update(snap(service(80, stats(2n), [real('10.0.0.3', 80), real('10.0.0.2', 80)]), b), 4); // new objects, same keys
+    expect(u.rows.services[0]).toBe(rows[0]);
+    expect(u.changes).toEqual([]);
+    expect(named(u.rows.services[0]!.stats).inBytes).toBe(2n);
+  });
+});
