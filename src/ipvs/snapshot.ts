@@ -97,10 +97,14 @@ export function setStatNumber(stats: Stats, index: number, n: number): void {
 
 /** Whether any of the five counters of `now` is below the same one of `before` (as u64; no bigints). */
 export function countersWentBackwards(before: Stats, now: Stats): boolean {
-  const a = before.words;
+  return countersBelow(before.words, before.at, now);
+}
+
+/** The same, with `before` given as the words of an array and the index of its first value there. */
+export function countersBelow(a: Uint32Array, beforeAt: number, now: Stats): boolean {
   const b = now.words;
   for (let k = 0; k < COUNTER_COUNT; k++) {
-    const wa = 2 * (before.at + k);
+    const wa = 2 * (beforeAt + k);
     const wb = 2 * (now.at + k);
     const ha = a[wa + 1 - LOW] as number;
     const hb = b[wb + 1 - LOW] as number;

@@ -2,7 +2,8 @@ import { parseAddress } from '../ipvs/address.js';
 import { realName, serviceName } from '../ipvs/service-key.js';
 import {
   COUNTER_COUNT,
-  countersWentBackwards,
+  countersBelow,
+  STAT_COUNT,
   type IpvsInfo,
   type RealServer,
   type Service,
@@ -14,7 +15,7 @@ import { runToEnd } from '../util/time-slices.js';
 import type { Change } from './changes.js';
 import type { AgentStatus, TimeStampOf } from './lvs-mib.js';
 import { compareNames, realRowKey, type RealRow, type Rows, type ServiceRow } from './rows.js';
-import { copyStats, StatsStore } from './stats-store.js';
+import { StatsStore } from './stats-store.js';
 import { MibView } from './view.js';
 
 /**
@@ -77,15 +78,25 @@ abstract class Tracked {
   discontinuityAt = 0;
   nextDiscontinuityAt = 0;
 
+  // The row's slot in the model's store (see StatsStore): STAT_COUNT served values at `at`, then the raw values
+  // of the last read the row was in, copied (the source may rewrite its own). Set by the store.
+  values: BigUint64Array = EMPTY_VALUES;
+  words: Uint32Array = EMPTY_WORDS;
+  at = 0;
+
   constructor(
     readonly name: string,
     /** Address bytes (4 or 16) of the row's own address; empty for fwmark services. */
     readonly addressBytes: Uint8Array,
-    /** Served: the counters, as read or with the monotonic offset added (a slot of the model's own store). */
-    readonly stats: Stats,
-    /** The raw counters of the last read the row was in, copied (the source may rewrite its own). */
-    readonly last: Stats,
-  ) {}
+    store: StatsStore,
+  ) {
+    store.alloc(this);
+  }
+
+  /** Served: the counters, as read or with the monotonic offset added. The row is its own window on its slot. */
+  get stats(): Stats {
+    return this;
+  }
 }
 
 class ServiceIdentity extends Tracked implements ServiceRow {
@@ -105,8 +116,8 @@ class ServiceIdentity extends Tracked implements ServiceRow {
   /** This read's entity while an update runs. */
   entity: Service | undefined = undefined;
 
-  constructor(name: string, addressBytes: Uint8Array, service: Service, slots: Slots) {
-    super(name, addressBytes, slots.served.alloc(), slots.last.alloc());
+  constructor(name: string, addressBytes: Uint8Array, service: Service, store: StatsStore) {
+    super(name, addressBytes, store);
     this.service = service;
   }
 }
@@ -121,18 +132,17 @@ class RealIdentity extends Tracked implements RealRow {
     name: string,
     addressBytes: Uint8Array,
     real: RealServer,
-    slots: Slots,
+    store: StatsStore,
   ) {
-    super(name, addressBytes, slots.served.alloc(), slots.last.alloc());
+    super(name, addressBytes, store);
     this.real = real;
   }
 }
 
-/** The two stores every row has a slot in. */
-interface Slots {
-  readonly served: StatsStore;
-  readonly last: StatsStore;
-}
+const EMPTY_VALUES = new BigUint64Array(0);
+const EMPTY_WORDS = new Uint32Array(0);
+/** Where a row's copy of the raw counters of its last read starts in its slot. */
+const LAST = STAT_COUNT;
 
 /** Entities handled between two yields of updateSteps. */
 const STEP = 1024;
@@ -150,7 +160,8 @@ export class TableModel {
   private reals: RealIdentity[] = [];
   /** Monotonic mode: rows that vanished, kept for their offsets until forgetAfterMs has passed. */
   private vanished: { readonly from: Map<string, Tracked>; readonly id: Tracked }[] = [];
-  private readonly slots: Slots = { served: new StatsStore(), last: new StatsStore() };
+  /** Every row's slot: what it serves, then the raw counters of its last read. */
+  private readonly store = new StatsStore(2 * STAT_COUNT);
   /** Rows that left the table in this update: their slots are given back once it is done. */
   private leaving: Tracked[] = [];
   private reads = 0;
@@ -220,7 +231,7 @@ export class TableModel {
         const name = serviceName(service.key);
         id = this.services.get(name);
         if (id === undefined || (id.entity === undefined && id.seenIn !== read - 1 && this.expired(id, now))) {
-          id = new ServiceIdentity(name, service.key.kind === 'addr' ? serviceAddressBytes(service.key) : NO_BYTES, service, this.slots);
+          id = new ServiceIdentity(name, service.key.kind === 'addr' ? serviceAddressBytes(service.key) : NO_BYTES, service, this.store);
           this.services.set(name, id);
         }
       }
@@ -335,7 +346,7 @@ export class TableModel {
         const name = realName(real);
         r = id.reals.get(name);
         if (r === undefined || (r.entity === undefined && r.seenIn !== read - 1 && this.expired(r, now))) {
-          r = new RealIdentity(id, name, realAddressBytes(real.address), real, this.slots);
+          r = new RealIdentity(id, name, realAddressBytes(real.address), real, this.store);
           id.reals.set(name, r);
         }
       }
@@ -362,24 +373,28 @@ export class TableModel {
 
   /** Folds this read's raw counters into the row's track (copied into `last`); served values follow in serve(). */
   private observe(row: Tracked, stats: Stats, read: number, now: number): void {
-    const last = row.last;
     let discontinuityAt = row.discontinuityAt;
     if (!row.hasLast) {
       discontinuityAt = now;
     } else {
       // Only monotonic mode keeps vanished rows; one that was missing from the previous read was re-created.
       const recreated = row.seenIn !== read - 1;
-      if (recreated || countersWentBackwards(last, stats)) {
+      if (recreated || wentBackwards(row, stats)) {
         if (this.monotonic) {
           const offset = (row.offset ??= new Array<bigint>(COUNTER_COUNT).fill(0n));
-          for (let k = 0; k < COUNTER_COUNT; k++) offset[k] = (offset[k] as bigint) + (last.values[last.at + k] as bigint);
+          for (let k = 0; k < COUNTER_COUNT; k++) offset[k] = (offset[k] as bigint) + (row.values[row.at + LAST + k] as bigint);
         } else {
           discontinuityAt = now;
           row.resetIn = read;
         }
       }
     }
-    copyStats(stats, last);
+    // This read's raw values into the row's slot, after the served ones (which change only in serve()).
+    const w = row.words;
+    const from = stats.words;
+    const i = 2 * stats.at;
+    const j = 2 * (row.at + LAST);
+    for (let k = 0; k < 2 * STAT_COUNT; k++) w[j + k] = from[i + k] as number;
     row.hasLast = true;
     row.seenAt = now;
     row.nextDiscontinuityAt = discontinuityAt;
@@ -405,8 +420,7 @@ export class TableModel {
   private releaseSlots(row: Tracked): void {
     if (row.released) return;
     row.released = true;
-    this.slots.served.release(row.stats);
-    this.slots.last.release(row.last);
+    this.store.release(row);
     if (row instanceof ServiceIdentity) for (const r of row.reals.values()) this.releaseSlots(r);
   }
 
@@ -438,14 +452,21 @@ function clearTrack(t: Tracked): void {
   t.offset = undefined;
 }
 
-/** Puts the row's raw counters of this read (plus the monotonic offset) in its served slot. */
+/** Puts the row's raw counters of this read (plus the monotonic offset) in the served part of its slot. */
 function serve(row: Tracked): void {
-  copyStats(row.last, row.stats);
+  const w = row.words;
+  const j = 2 * row.at;
+  for (let k = 0; k < 2 * STAT_COUNT; k++) w[j + k] = w[j + 2 * LAST + k] as number;
   const offset = row.offset;
   if (offset === undefined) return;
-  const { values, at } = row.stats;
+  const { values, at } = row;
   // Modulo 2^64 (a BigUint64Array store wraps), as a Counter64 would.
   for (let k = 0; k < COUNTER_COUNT; k++) values[at + k] = (values[at + k] as bigint) + (offset[k] as bigint);
+}
+
+/** Whether any of the five counters of `now` is below the row's copy of its last read (as u64, high word first). */
+function wentBackwards(row: Tracked, now: Stats): boolean {
+  return countersBelow(row.words, row.at + LAST, now);
 }
 
 function serviceAddressBytes(key: ServiceKey & { kind: 'addr' }): Uint8Array {

@@ -1,54 +1,61 @@
 import { STAT_COUNT, type Stats } from '../ipvs/snapshot.js';
 
 /**
- * The model's own copies of counters: one slot of STAT_COUNT u64 per row, in one typed array that the garbage
+ * The model's own copies of counters: one slot of `width` u64 per row, in one typed array that the garbage
  * collector never has to walk. Sources may rewrite their Stats windows from one read to the next (the simulator
  * does), and a read's objects can die young: what is served lives here.
  *
- * A slot is handed out with a window (a Stats) that stays valid for the slot's life, also when the store grows:
- * growing copies the values and points every window at the new arrays, so a value never changes by it.
+ * A slot belongs to an owner object (a row), whose `values`, `words` and `at` the store sets: the row is its own
+ * window onto the slot, with no object per slot. Growing copies the values and points every owner at the new
+ * arrays, so a value never changes by it.
  */
 
-/** A window whose arrays the store can move when it grows. */
-interface SlotWindow {
+/** What owns a slot: the store keeps its arrays and offset current. */
+export interface SlotOwner {
   values: BigUint64Array;
   words: Uint32Array;
-  readonly at: number;
+  at: number;
 }
 
 const INITIAL_SLOTS = 1024;
 
 export class StatsStore {
-  private values = new BigUint64Array(INITIAL_SLOTS * STAT_COUNT);
-  private words = new Uint32Array(this.values.buffer);
-  /** Window of each slot in use, by slot; undefined where free. */
-  private readonly windows: (SlotWindow | undefined)[] = [];
+  private values: BigUint64Array;
+  private words: Uint32Array;
+  /** Owner of each slot, by slot; undefined where free. */
+  private readonly owners: (SlotOwner | undefined)[] = [];
   private readonly free: number[] = [];
+
+  constructor(private readonly width = STAT_COUNT) {
+    this.values = new BigUint64Array(INITIAL_SLOTS * width);
+    this.words = new Uint32Array(this.values.buffer);
+  }
 
   /** Slots in use. */
   get size(): number {
-    return this.windows.length - this.free.length;
+    return this.owners.length - this.free.length;
   }
 
-  /** A zeroed slot and its window. */
-  alloc(): Stats {
+  /** Gives `owner` a zeroed slot. */
+  alloc(owner: SlotOwner): void {
     let slot = this.free.pop();
     if (slot === undefined) {
-      slot = this.windows.length;
-      if ((slot + 1) * STAT_COUNT > this.values.length) this.grow();
+      slot = this.owners.length;
+      if ((slot + 1) * this.width > this.values.length) this.grow();
     } else {
-      this.values.fill(0n, slot * STAT_COUNT, (slot + 1) * STAT_COUNT);
+      this.values.fill(0n, slot * this.width, (slot + 1) * this.width);
     }
-    const window: SlotWindow = { values: this.values, words: this.words, at: slot * STAT_COUNT };
-    this.windows[slot] = window;
-    return window;
+    owner.values = this.values;
+    owner.words = this.words;
+    owner.at = slot * this.width;
+    this.owners[slot] = owner;
   }
 
-  /** Gives a slot back; its window must not be used any more. */
-  release(stats: Stats): void {
-    const slot = stats.at / STAT_COUNT;
-    if (this.windows[slot] !== stats) throw new Error(`stats-store: slot ${slot} is not this window's`);
-    this.windows[slot] = undefined;
+  /** Gives a slot back; its owner must not use it any more. */
+  release(owner: SlotOwner): void {
+    const slot = owner.at / this.width;
+    if (this.owners[slot] !== owner) throw new Error(`stats-store: slot ${slot} is not this owner's`);
+    this.owners[slot] = undefined;
     this.free.push(slot);
   }
 
@@ -58,19 +65,19 @@ export class StatsStore {
     const words = new Uint32Array(values.buffer);
     this.values = values;
     this.words = words;
-    for (const w of this.windows) {
-      if (w === undefined) continue;
-      w.values = values;
-      w.words = words;
+    for (const o of this.owners) {
+      if (o === undefined) continue;
+      o.values = values;
+      o.words = words;
     }
   }
 }
 
-/** Copies all STAT_COUNT values of one window into another, word by word (no bigints). */
-export function copyStats(from: Stats, to: Stats): void {
+/** Copies `count` values (default all STAT_COUNT) from one window to another, word by word (no bigints). */
+export function copyStats(from: Stats, to: Stats, count = STAT_COUNT): void {
   const a = from.words;
   const b = to.words;
   const i = 2 * from.at;
   const j = 2 * to.at;
-  for (let k = 0; k < 2 * STAT_COUNT; k++) b[j + k] = a[i + k] as number;
+  for (let k = 0; k < 2 * count; k++) b[j + k] = a[i + k] as number;
 }

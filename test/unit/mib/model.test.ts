@@ -279,7 +279,7 @@ describe('TableModel: sources that rewrite their counters in place', () => {
     const m = new TableModel({ monotonic: false });
     for (let tick = 0; tick < 20; tick++) m.update(simSnapshot({ services: 50, reals: 3, churn: 10, seed: 1 }, tick), tick);
     // 50 services x (1 + 3) rows, plus the slots freed in the last read waiting for reuse: never 20 reads' worth.
-    const slots = (m as unknown as { slots: { served: { size: number } } }).slots.served.size;
+    const slots = (m as unknown as { store: { size: number } }).store.size;
     expect(slots).toBe(200);
   });
 });

@@ -1,27 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { makeStats, STAT_COUNT } from '../../../src/ipvs/snapshot.js';
-import { copyStats, StatsStore } from '../../../src/mib/stats-store.js';
+import { copyStats, StatsStore, type SlotOwner } from '../../../src/mib/stats-store.js';
 import { named } from '../plain-stats.js';
+
+const owner = (store: StatsStore): SlotOwner => {
+  const o: SlotOwner = { values: new BigUint64Array(0), words: new Uint32Array(0), at: 0 };
+  store.alloc(o);
+  return o;
+};
 
 describe('StatsStore', () => {
   it('hands out zeroed slots whose windows keep their values when the store grows', () => {
     const store = new StatsStore();
-    const first = store.alloc();
+    const first = owner(store);
     copyStats(makeStats({ conns: 2n ** 64n - 1n, outBps: 7n }), first);
     const arrayBefore = first.values;
-    const more = Array.from({ length: 5000 }, () => store.alloc()); // several doublings
+    const more = Array.from({ length: 5000 }, () => owner(store)); // several doublings
     expect(first.values).not.toBe(arrayBefore);
     expect(named(first)).toMatchObject({ conns: 2n ** 64n - 1n, outBps: 7n, inBytes: 0n });
     expect(more.every((w) => w.values === first.values)).toBe(true);
     expect(store.size).toBe(5001);
   });
 
-  it('reuses a released slot, zeroed, and refuses to release a window twice', () => {
+  it('reuses a released slot, zeroed, and refuses to release a slot twice', () => {
     const store = new StatsStore();
-    const a = store.alloc();
+    const a = owner(store);
     copyStats(makeStats({ inBytes: 5n }), a);
     store.release(a);
-    const b = store.alloc();
+    const b = owner(store);
     expect(b.at).toBe(a.at);
     expect(named(b).inBytes).toBe(0n);
     expect(() => store.release(a)).toThrow('stats-store');
@@ -29,7 +35,7 @@ describe('StatsStore', () => {
 
   it('copies every value exactly, word by word', () => {
     const src = makeStats({ conns: 1n, inPkts: 2n ** 32n, outPkts: 2n ** 53n + 1n, inBytes: 2n ** 63n, outBytes: 2n ** 64n - 1n, cps: 3n, outBps: 2n ** 40n });
-    const to = new StatsStore().alloc();
+    const to = owner(new StatsStore());
     copyStats(src, to);
     expect(named(to)).toEqual(named(src));
     expect(to.values.subarray(to.at, to.at + STAT_COUNT)).toEqual(src.values.subarray(src.at, src.at + STAT_COUNT));
