@@ -1,58 +1,195 @@
 /**
- * Benchmark (not a test): what NetlinkSource costs on the host's CPU for a large IPVS table, without a kernel:
- * a scripted transport answers with the same messages the kernel sends (built with the unit tests' fixtures),
- * so this measures our decoding and bookkeeping alone, and the longest the event loop was blocked meanwhile.
- *   npm run build && node dist/scripts/bench-netlink-decode.js [SERVICES] [REALS]
- * The real-kernel figures (syscalls included, in a TCG-emulated guest) come from scripts/kernel/bench-poll.sh.
+ * Benchmark (not a test): what NetlinkSource costs on the host's CPU for a large IPVS table, without a kernel.
+ *
+ *   npm run build && node dist/scripts/bench-netlink-decode.js [SERVICES] [REALS] [socket|transport]
+ *
+ * `socket` (the default): GenlSocket over scripted raw sockets that answer like the kernel does — the first part of
+ * a dump queued inside send(), each further part when the previous datagram is read, NLMSG_DONE in a datagram of
+ * its own, datagrams of up to 32 KiB on the bulk socket and 4 KiB on the GET_DEST one, delivered a turn of the
+ * event loop later — so this measures everything of a read that is ours: framing, sequence matching, decoding and
+ * bookkeeping. `transport`: a scripted GenlTransport answering whole replies, for the decoding alone.
+ * The messages are built with the unit tests' fixtures, as Linux 6.1 writes them (STATS and STATS64 nests).
+ * Prints per read the wall and CPU time and the longest the event loop was blocked. The real-kernel figures
+ * (syscalls included, in a TCG-emulated guest) come from scripts/kernel/bench-poll.sh.
  */
+import { EventEmitter } from 'node:events';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { NetlinkSource, type GenlTransport } from '../src/ipvs/netlink-source.js';
 import { HOST_BYTE_ORDER, type ByteOrder } from '../src/ipvs/netlink/bytes.js';
-import { NetlinkSource } from '../src/ipvs/netlink-source.js';
-import { configMessage, daemonMessage, dest, destMessage, infoMessage, serviceMessage, svcTcp4StatsOnly } from '../test/unit/ipvs/ipvs-fixtures.js';
-import { attr, genl, nlmsg, str, u16, u32 } from '../test/unit/ipvs/nl.js';
+import { GenlSocket, RECEIVE_BUFFER_LARGE, type RawSocket } from '../src/ipvs/netlink/socket.js';
+import {
+  configMessage,
+  daemonMessage,
+  dest,
+  destMessage,
+  flags,
+  HUGE,
+  infoMessage,
+  serviceMessage,
+  stats32,
+  stats64,
+  truncated,
+} from '../test/unit/ipvs/ipvs-fixtures.js';
+import { attr, be16, be32, genl, ip4, nlmsg, s32, str, u16, u32 } from '../test/unit/ipvs/nl.js';
 
 const services = Number(process.argv[2] ?? '10000');
 const reals = Number(process.argv[3] ?? '10');
+const mode = process.argv[4] ?? 'socket';
 const o: ByteOrder = HOST_BYTE_ORDER;
 const IPVS_ID = 0x1a;
 
-/** The template service message with its IPv4 address (10.0.0.1, first found) replaced for service i. */
-const template = serviceMessage(o, svcTcp4StatsOnly(o));
-const addrAt = template.findIndex((_, i) => template[i] === 10 && template[i + 1] === 0 && template[i + 2] === 0 && template[i + 3] === 1);
-const serviceMessages = Array.from({ length: services }, (_, i) => {
-  const m = Uint8Array.from(template);
-  m[addrAt + 1] = (i >>> 16) & 255;
-  m[addrAt + 2] = (i >>> 8) & 255;
-  m[addrAt + 3] = i & 255;
-  return m;
-});
-const destTemplate = (j: number) =>
-  destMessage(o, dest(o, { addr: [192, 0, (j >>> 8) & 255, j & 255, ...new Array<number>(12).fill(0)], port: 80, fwd: 0, weight: 1 }));
-const destMessages = Array.from({ length: reals }, (_, j) => destTemplate(j + 1));
-const familyDump = [nlmsg(o, { type: 0x10 }, genl(1, 2, attr(o, 2, str('IPVS')), attr(o, 1, u16(o, IPVS_ID)), attr(o, 3, u32(o, 1))))];
+/** TCP 10.a.b.c:80 wlc, as ip_vs_genl_fill_service() writes it on Linux 6.1. */
+const serviceMessages = Array.from({ length: services }, (_, i) =>
+  withType(
+    serviceMessage(o, [
+      ...attr(o, 1, u16(o, 2)), // AF_INET
+      ...attr(o, 2, u16(o, 6)), // IPPROTO_TCP
+      ...attr(o, 3, ip4(10, (i >>> 16) & 255, (i >>> 8) & 255, i & 255)),
+      ...attr(o, 4, be16(80)),
+      ...attr(o, 6, str('wlc')),
+      ...attr(o, 7, flags(o, 0x0002)),
+      ...attr(o, 8, u32(o, 0)),
+      ...attr(o, 9, be32(0xffffffff)),
+      ...attr(o, 10, stats32(o, truncated(HUGE))),
+      ...attr(o, 12, stats64(o, HUGE)),
+    ]),
+  ),
+);
+/** REALS masq real servers 172.16.b.c:8000+j, with the tunnel and family attributes 6.1 sends for every one. */
+const destMessages = Array.from({ length: reals }, (_, j) =>
+  withType(
+    destMessage(
+      o,
+      dest(o, { addr: ip4(172, 16, 0, j + 1), port: 8000 + j, fwd: 0, weight: j + 1, addrFamily: 2, tunnel: { type: 0, port: 0, flags: 0 } }),
+    ),
+  ),
+);
+const familyMessage = nlmsg(o, { type: 0x10, flags: 2 }, genl(1, 2, attr(o, 2, str('IPVS')), attr(o, 1, u16(o, IPVS_ID)), attr(o, 3, u32(o, 1))));
 
-/** Answers like the kernel, one reply batch per request, after a turn of the event loop (as a socket would). */
-const transport = {
+/** The fixtures carry the tests' family id; this "kernel" registered IPVS as IPVS_ID. */
+function withType(m: Uint8Array): Uint8Array {
+  new DataView(m.buffer, m.byteOffset).setUint16(4, IPVS_ID, o === 'little');
+  return m;
+}
+
+/** The reply messages of a request, as the kernel would send them (before packing into datagrams). */
+function answer(message: Uint8Array): readonly Uint8Array[] {
+  const type = new DataView(message.buffer, message.byteOffset).getUint16(4, o === 'little');
+  if (type === 0x10) return FAMILY;
+  switch (message[16]) {
+    case 15: return INFO;
+    case 13: return CONFIG;
+    case 11: return DAEMONS;
+    case 4: return serviceMessages;
+    case 8: return destMessages;
+    default: throw new Error(`unexpected command ${message[16]}`);
+  }
+}
+const FAMILY = [familyMessage];
+const INFO = [withType(infoMessage(o))];
+const CONFIG = [withType(configMessage(o))];
+const DAEMONS = [withType(daemonMessage(o, 1, 'eth0', 3))];
+
+/** SKB_WITH_OVERHEAD(): what netlink_dump() fills for a reader whose largest buffer was `bytes` (at least a page). */
+const skbWithOverhead = (bytes: number): number => bytes - 320;
+
+/** One raw socket of a scripted kernel (see the header). */
+class KernelSocket extends EventEmitter implements RawSocket {
+  constructor(private readonly datagramBytes: number) {
+    super();
+  }
+
+  private readonly queue: Uint8Array[] = [];
+  private dump: { seq: number; rest: readonly Uint8Array[] } | undefined;
+  private reading = false;
+
+  send(msg: Uint8Array, _options: undefined, callback: (err?: unknown) => void): void {
+    const view = new DataView(msg.buffer, msg.byteOffset, msg.byteLength);
+    const seq = view.getUint32(8, o === 'little');
+    const isDump = (view.getUint16(6, o === 'little') & 0x300) === 0x300;
+    const replies = answer(msg);
+    if (isDump) {
+      this.dump = { seq, rest: replies };
+      this.nextRound();
+    } else {
+      const ack = nlmsg(o, { type: 2, seq }, [...s32(o, 0), ...msg.subarray(0, 16)]);
+      this.queue.push(numbered(concat([...replies, ack]), seq));
+    }
+    setImmediate(() => callback());
+    this.readable();
+  }
+
+  /** One netlink_dump() round: as many messages as fit, or NLMSG_DONE once there are none left. */
+  private nextRound(): void {
+    const d = this.dump;
+    if (d === undefined) return;
+    if (d.rest.length === 0) {
+      this.queue.push(nlmsg(o, { type: 3, flags: 2, seq: d.seq }, s32(o, 0)));
+      this.dump = undefined;
+      return;
+    }
+    let n = 0;
+    let size = 0;
+    while (n < d.rest.length && size + (d.rest[n] as Uint8Array).length <= this.datagramBytes) size += (d.rest[n++] as Uint8Array).length;
+    this.queue.push(numbered(concat(d.rest.slice(0, n)), d.seq));
+    d.rest = d.rest.slice(n);
+  }
+
+  /** The poll callback: up to 32 datagrams per turn (binding.cc Recvmsg()); reading one lets the dump go on. */
+  private readable(): void {
+    if (this.reading) return;
+    this.reading = true;
+    setImmediate(() => {
+      this.reading = false;
+      for (let i = 0; i < 32 && this.queue.length > 0; i++) {
+        const packed = this.queue.shift() as Uint8Array;
+        const datagram = Buffer.from(packed.buffer, packed.byteOffset, packed.byteLength); // as the binding hands them over
+        this.nextRound();
+        this.emit('message', datagram, { port: 0 });
+      }
+      if (this.queue.length > 0) this.readable();
+    });
+  }
+
+  close(): void {}
+  ref(): void {}
+  unref(): void {}
+}
+
+/** Every message of a packed datagram given sequence number `seq` (the datagram is a fresh copy). */
+function numbered(datagram: Uint8Array, seq: number): Uint8Array {
+  const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+  for (let at = 0; at < datagram.length; at += (view.getUint32(at, o === 'little') + 3) & ~3) view.setUint32(at + 8, seq, o === 'little');
+  return datagram;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** `transport` mode: whole replies after a turn of the event loop. */
+const transport: GenlTransport = {
   async request(message: Uint8Array): Promise<Uint8Array[]> {
     await nextTurn();
-    const type = message[4]! | (message[5]! << 8);
-    const cmd = message[16]!;
-    if (type === 0x10) return familyDump;
-    switch (cmd) {
-      case 15: return [infoMessage(o)];
-      case 13: return [configMessage(o)];
-      case 11: return [daemonMessage(o, 1, 'eth0', 3)];
-      case 4: return serviceMessages;
-      case 8: return destMessages;
-      default: throw new Error(`unexpected command ${cmd}`);
-    }
+    return [...answer(message)];
   },
   close(): void {},
 };
 
+const openSocket =
+  mode === 'transport'
+    ? async (): Promise<GenlTransport> => transport
+    : async (use: 'bulk' | 'dests'): Promise<GenlTransport> =>
+        GenlSocket.fromRaw(new KernelSocket(skbWithOverhead(use === 'bulk' ? RECEIVE_BUFFER_LARGE : 4096)));
 const loop = monitorEventLoopDelay({ resolution: 5 });
-const source = new NetlinkSource({ order: o, openSocket: async () => transport });
+const source = new NetlinkSource({ order: o, openSocket });
 for (let run = 0; run < 3; run++) {
   loop.reset();
   loop.enable();
@@ -64,6 +201,7 @@ for (let run = 0; run < 3; run++) {
   loop.disable();
   console.log(
     JSON.stringify({
+      mode,
       services: snapshot.services.length,
       reals: snapshot.services.reduce((n, s) => n + s.reals.length, 0),
       wallMs: Math.round(wall),
@@ -72,3 +210,4 @@ for (let run = 0; run < 3; run++) {
     }),
   );
 }
+await source.close();

@@ -11,7 +11,7 @@ import {
   buildGetServices,
 } from './netlink/ipvs-request.js';
 import { decodeDestMessage, decodeServiceMessage, type ServiceEntry } from './netlink/ipvs-service.js';
-import { GenlSocket, NetlinkUnavailableError } from './netlink/socket.js';
+import { GenlSocket, NetlinkUnavailableError, RECEIVE_BUFFER_LARGE } from './netlink/socket.js';
 import { TimeSlicer } from '../util/time-slices.js';
 import { HINT_CAPABILITY, HINT_MODULE, IpvsReadError } from './read-error.js';
 
@@ -27,11 +27,14 @@ import type { Source } from './source.js';
  *
  * One read: resolve family "IPVS" (once; again after any error, since the module can be unloaded and loaded
  * again under a new id), GET_INFO, GET_CONFIG, the GET_DAEMON dump, the GET_SERVICE dump, then one GET_DEST
- * dump per service. A dump racing with changes may repeat entries: services and real servers are
+ * dump per service. Two netlink sockets: the GET_DEST dumps, many and small, on one that peeks at each datagram for
+ * its size; everything else, the GET_SERVICE dump above all, on one that reads into 32 KiB buffers, so that the
+ * kernel sends it in 32 KiB parts rather than 4 KiB ones (see RECEIVE_BUFFER_LARGE in netlink/socket.ts).
+ * A dump racing with changes may repeat entries: services and real servers are
  * de-duplicated by their canonical names, first one kept. Nothing is sorted. A service that disappears between
  * the two dumps simply has no real servers (the kernel answers an empty dump).
  *
- * Errors become IpvsReadError with the errno name and a hint; after one, the socket is closed and the family
+ * Errors become IpvsReadError with the errno name and a hint; after one, the sockets are closed and the family
  * forgotten, so the next read starts afresh.
  */
 
@@ -41,11 +44,14 @@ export interface GenlTransport {
   close(): void;
 }
 
+/** What a socket is for: `dests` carries the GET_DEST dumps, `bulk` every other request. */
+export type SocketUse = 'bulk' | 'dests';
+
 export interface NetlinkSourceOptions {
   /** Per-request timeout (a whole dump counts as one request). Default 5000 ms. */
   readonly timeoutMs?: number;
-  /** Opens the transport; default GenlSocket.open(). */
-  readonly openSocket?: () => Promise<GenlTransport>;
+  /** Opens a transport for `use`; default GenlSocket.open() (with 32 KiB receive buffers for `bulk`). */
+  readonly openSocket?: (use: SocketUse) => Promise<GenlTransport>;
   /** Byte order of the messages; the host's unless a test says otherwise. */
   readonly order?: ByteOrder;
 }
@@ -53,8 +59,8 @@ export interface NetlinkSourceOptions {
 export class NetlinkSource implements Source {
   readonly name = 'netlink';
   private readonly order: ByteOrder;
-  private readonly openSocket: () => Promise<GenlTransport>;
-  private socket: GenlTransport | undefined;
+  private readonly openSocket: (use: SocketUse) => Promise<GenlTransport>;
+  private sockets: { readonly bulk: GenlTransport; readonly dests: GenlTransport } | undefined;
   private familyId: number | undefined;
   private inFlight: Promise<Snapshot> | undefined;
   private closed = false;
@@ -62,7 +68,9 @@ export class NetlinkSource implements Source {
   constructor(options: NetlinkSourceOptions = {}) {
     this.order = options.order ?? HOST_BYTE_ORDER;
     const timeoutMs = options.timeoutMs ?? 5000;
-    this.openSocket = options.openSocket ?? (() => GenlSocket.open({ timeoutMs }));
+    this.openSocket =
+      options.openSocket ??
+      ((use) => GenlSocket.open({ timeoutMs, receiveBuffer: use === 'bulk' ? RECEIVE_BUFFER_LARGE : undefined }));
   }
 
   /** Concurrent calls share one read. */
@@ -81,25 +89,36 @@ export class NetlinkSource implements Source {
 
   private reset(): void {
     this.familyId = undefined;
-    this.socket?.close();
-    this.socket = undefined;
+    this.sockets?.bulk.close();
+    this.sockets?.dests.close();
+    this.sockets = undefined;
+  }
+
+  private async open(): Promise<{ readonly bulk: GenlTransport; readonly dests: GenlTransport }> {
+    const bulk = await this.openSocket('bulk');
+    let dests: GenlTransport;
+    try {
+      dests = await this.openSocket('dests');
+    } catch (err) {
+      bulk.close();
+      throw err;
+    }
+    if (this.closed) {
+      bulk.close();
+      dests.close();
+      throw new Error('ipvs: netlink source closed during the read');
+    }
+    return { bulk, dests };
   }
 
   private async readOnce(): Promise<Snapshot> {
     let step = 'open netlink socket';
     try {
-      if (this.socket === undefined) {
-        const opened = await this.openSocket();
-        if (this.closed) {
-          opened.close();
-          throw new Error('ipvs: netlink source closed during the read');
-        }
-        this.socket = opened;
-      }
-      const socket = this.socket;
+      this.sockets ??= await this.open();
+      const { bulk, dests } = this.sockets;
       const ask = (s: string, message: Uint8Array): Promise<Uint8Array[]> => {
         step = s;
-        return socket.request(message, s);
+        return bulk.request(message, s);
       };
 
       if (this.familyId === undefined) {
@@ -139,8 +158,9 @@ export class NetlinkSource implements Source {
 
       const services: Service[] = [];
       for (const [name, entry] of entries) {
+        step = `IPVS_CMD_GET_DEST ${name}`;
         const reals = new Map<string, RealServer>();
-        for (const m of await ask(`IPVS_CMD_GET_DEST ${name}`, buildGetDests(family, entry.key, this.order))) {
+        for (const m of await dests.request(buildGetDests(family, entry.key, this.order), step)) {
           const real = decodeDestMessage(m, this.order, entry.key.family);
           const rname = realName(real);
           if (!reals.has(rname)) reals.set(rname, real);

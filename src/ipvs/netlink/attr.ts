@@ -1,4 +1,4 @@
-import { align4, ByteWriter, type ByteOrder, viewOf } from './bytes.js';
+import { align4, ByteWriter, type ByteOrder, readU16 } from './bytes.js';
 import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
 import { NetlinkDecodeError } from './errors.js';
 
@@ -47,29 +47,34 @@ class ParsedAttr implements NlAttr {
 
 /** Splits `bytes` into attributes. `base` is the offset of `bytes[0]` in the message, for error messages. */
 export function parseAttrs(bytes: Uint8Array, base: number, order: ByteOrder, where: string): NlAttr[] {
-  return parseAttrsWith(viewOf(bytes), bytes, 0, bytes.length, base, order, where);
+  const out: NlAttr[] = [];
+  parseAttrsInto(out, false, bytes, 0, bytes.length, base, order === 'little', where);
+  return out;
 }
 
-/** parseAttrs over bytes[from, end) of `bytes` (seen through `view`); `base` is the message offset of bytes[from]. */
-function parseAttrsWith(
-  view: DataView,
+/**
+ * parseAttrs over bytes[from, end) of `bytes`; `base` is the message offset of bytes[from].
+ * Appends each attribute to `out`, or with `byType` stores it at out[type] (a later one replacing an earlier one,
+ * as nla_parse() does) — what AttrSet keeps, without a list in between.
+ */
+function parseAttrsInto(
+  out: NlAttr[],
+  byType: boolean,
   bytes: Uint8Array,
   from: number,
   end: number,
   base: number,
-  order: ByteOrder,
+  little: boolean,
   where: string,
-): NlAttr[] {
-  const little = order === 'little';
-  const out: NlAttr[] = [];
+): void {
   let at = from;
   while (at < end) {
     const left = end - at;
     if (left < NLA_HDRLEN) {
       throw new NetlinkDecodeError(where, base + at - from, `${left} byte(s) left over after the last attribute`);
     }
-    const len = view.getUint16(at, little);
-    const rawType = view.getUint16(at + 2, little);
+    const len = readU16(bytes, at, little);
+    const rawType = readU16(bytes, at + 2, little);
     if (len < NLA_HDRLEN || len > left) {
       throw new NetlinkDecodeError(
         where,
@@ -79,10 +84,11 @@ function parseAttrsWith(
     }
     const type = rawType & NLA_TYPE_MASK;
     const flags = rawType & (NLA_F_NESTED | NLA_F_NET_BYTEORDER);
-    out.push(new ParsedAttr(type, flags, base + at - from, at + NLA_HDRLEN, len - NLA_HDRLEN, bytes));
+    const a = new ParsedAttr(type, flags, base + at - from, at + NLA_HDRLEN, len - NLA_HDRLEN, bytes);
+    if (byType) out[type] = a;
+    else out.push(a);
     at = Math.min(at + align4(len), end);
   }
-  return out;
 }
 
 /**
@@ -91,16 +97,16 @@ function parseAttrsWith(
  * The getters check the payload length against the type the kernel writes and name the attribute in errors.
  */
 export class AttrSet {
-  /** By type (nla_type is below 2^14; IPVS's are small, so this stays a dense array). */
-  private readonly byType: (NlAttr | undefined)[] = [];
-
   private readonly little: boolean;
 
   private constructor(
-    attrs: readonly NlAttr[],
-    /** The bytes of this level, which every attribute's `start` indexes, and a view of them. */
+    /** By type (nla_type is below 2^14; IPVS's are small, so this stays a small array). */
+    private readonly byType: readonly (NlAttr | undefined)[],
+    /** The bytes of this level, which every attribute's `start` indexes. */
     private readonly bytes: Uint8Array,
+    /** A view of the whole buffer under `bytes` (shared by every message of a datagram), and where bytes[0] is in it. */
     private readonly view: DataView,
+    private readonly viewAt: number,
     private readonly names: ReadonlyMap<number, string>,
     readonly order: ByteOrder,
     /** What this level is ("IPVS_CMD_ATTR_SERVICE", "IPVS_CMD_NEW_SERVICE message") and where it starts. */
@@ -108,7 +114,6 @@ export class AttrSet {
     readonly base: number,
   ) {
     this.little = order === 'little';
-    for (const a of attrs) this.byType[a.type] = a;
   }
 
   static parse(
@@ -118,8 +123,9 @@ export class AttrSet {
     names: ReadonlyMap<number, string>,
     where: string,
   ): AttrSet {
-    const view = viewOf(bytes);
-    return new AttrSet(parseAttrsWith(view, bytes, 0, bytes.length, base, order, where), bytes, view, names, order, where, base);
+    const byType: NlAttr[] = [];
+    parseAttrsInto(byType, true, bytes, 0, bytes.length, base, order === 'little', where);
+    return new AttrSet(byType, bytes, bufferView(bytes), bytes.byteOffset, names, order, where, base);
   }
 
   has(type: number): boolean {
@@ -147,7 +153,7 @@ export class AttrSet {
     if (a.length !== size) {
       throw new NetlinkDecodeError(this.name(a.type), a.offset, `length ${a.length}, expected ${size} (${what})`);
     }
-    return a.start;
+    return this.viewAt + a.start;
   }
 
   u8(a: NlAttr): number {
@@ -184,7 +190,7 @@ export class AttrSet {
   string(a: NlAttr): string {
     const nul = a.value.indexOf(0);
     const bytes = nul < 0 ? a.value : a.value.subarray(0, nul);
-    return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+    return utf8(bytes);
   }
 
   /** At least `min` bytes of binary payload. */
@@ -204,9 +210,42 @@ export class AttrSet {
     // The nest shares this level's bytes and view: its attributes' `start`s index the same bytes.
     const where = this.name(a.type);
     const base = a.offset + NLA_HDRLEN;
-    const attrs = parseAttrsWith(this.view, this.bytes, a.start, a.start + a.length, base, this.order, where);
-    return new AttrSet(attrs, this.bytes, this.view, names, this.order, where, base);
+    const byType: NlAttr[] = [];
+    parseAttrsInto(byType, true, this.bytes, a.start, a.start + a.length, base, this.little, where);
+    return new AttrSet(byType, this.bytes, this.view, this.viewAt, names, this.order, where, base);
   }
+}
+
+/**
+ * A DataView of the whole buffer under `bytes`. The messages of a datagram are views of one buffer, so the last
+ * view is kept and reused while the buffer is the same (one DataView per datagram rather than per message; the
+ * buffer of the last datagram decoded stays referenced until the next one).
+ */
+let lastBuffer: ArrayBufferLike | undefined;
+let lastView: DataView | undefined;
+
+function bufferView(bytes: Uint8Array): DataView {
+  if (bytes.buffer !== lastBuffer || lastView === undefined) {
+    lastBuffer = bytes.buffer;
+    lastView = new DataView(bytes.buffer);
+  }
+  return lastView;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** UTF-8 text; the short ASCII names of schedulers and interfaces without a call into the decoder. */
+function utf8(bytes: Uint8Array): string {
+  if (bytes.length <= 32) {
+    let text = '';
+    for (let i = 0; i < bytes.length; i++) {
+      const c = bytes[i] as number;
+      if (c >= 0x80) return decoder.decode(bytes);
+      text += String.fromCharCode(c);
+    }
+    return text;
+  }
+  return decoder.decode(bytes);
 }
 
 /** Builds attributes for requests. Nests are written without NLA_F_NESTED, as ipvsadm and the kernel do. */

@@ -1,5 +1,5 @@
 import { parseAttrs } from './attr.js';
-import { align4, ByteWriter, type ByteOrder, viewOf } from './bytes.js';
+import { align4, ByteWriter, type ByteOrder, readS32, readU16, readU32, writeU32 } from './bytes.js';
 import { GENL_HDRLEN, NLM_F, NLMSG_HDRLEN, NLMSGERR_ATTR } from './constants.js';
 import { errnoName, NetlinkDecodeError, NetlinkError } from './errors.js';
 
@@ -48,20 +48,20 @@ export function decodeHeader(bytes: Uint8Array, offset: number, order: ByteOrder
   if (bytes.length - offset < NLMSG_HDRLEN) {
     throw new NetlinkDecodeError('nlmsghdr', offset, `${bytes.length - offset} byte(s), need ${NLMSG_HDRLEN}`);
   }
-  const v = viewOf(bytes);
   const le = order === 'little';
   return {
-    length: v.getUint32(offset, le),
-    type: v.getUint16(offset + 4, le),
-    flags: v.getUint16(offset + 6, le),
-    seq: v.getUint32(offset + 8, le),
-    pid: v.getUint32(offset + 12, le),
+    length: readU32(bytes, offset, le),
+    type: readU16(bytes, offset + 4, le),
+    flags: readU16(bytes, offset + 6, le),
+    seq: readU32(bytes, offset + 8, le),
+    pid: readU32(bytes, offset + 12, le),
   };
 }
 
 /** Overwrites nlmsg_seq of an encoded message in place (the socket numbers its requests). */
 export function setSequence(message: Uint8Array, seq: number, order: ByteOrder): void {
-  viewOf(message).setUint32(8, seq, order === 'little');
+  if (message.length < NLMSG_HDRLEN) throw new RangeError(`netlink: ${message.length} byte(s) hold no nlmsghdr`);
+  writeU32(message, 8, seq, order === 'little');
 }
 
 /** Every message of a datagram (NLMSG_OK / NLMSG_NEXT, with each length checked against what is left). */
@@ -85,8 +85,31 @@ export function splitMessages(datagram: Uint8Array, order: ByteOrder): NlMessage
   return out;
 }
 
-/** A single message that must fill `bytes` exactly (as GenlSocket.request returns them). */
+/** A message decodeMessage() found at the start of its bytes; the payload view is made when asked for. */
+class WholeMessage implements NlMessage {
+  readonly offset = 0;
+  constructor(
+    readonly header: NlMsgHeader,
+    readonly bytes: Uint8Array,
+  ) {}
+
+  get payload(): Uint8Array {
+    return this.bytes.subarray(NLMSG_HDRLEN, this.header.length);
+  }
+}
+
+/**
+ * A single message that must fill `bytes` exactly, up to its trailing padding (as GenlSocket.request returns them).
+ * Every reply message of a dump comes through here: the common case is read without splitMessages' list.
+ */
 export function decodeMessage(bytes: Uint8Array, order: ByteOrder): NlMessage {
+  if (bytes.length >= NLMSG_HDRLEN) {
+    const header = decodeHeader(bytes, 0, order);
+    if (header.length >= NLMSG_HDRLEN && header.length <= bytes.length && align4(header.length) >= bytes.length) {
+      return new WholeMessage(header, header.length === bytes.length ? bytes : bytes.subarray(0, header.length));
+    }
+  }
+  // Not exactly one message: splitMessages says what is wrong (or how many there are).
   const list = splitMessages(bytes, order);
   if (list.length !== 1) {
     throw new NetlinkDecodeError('nlmsghdr', 0, `expected one message, found ${list.length}`);
@@ -114,14 +137,17 @@ export function encodeGenlRequest(
 }
 
 export function decodeGenl(message: NlMessage): GenlMessage {
-  if (message.payload.length < GENL_HDRLEN) {
-    throw new NetlinkDecodeError('genlmsghdr', message.offset + NLMSG_HDRLEN, `${message.payload.length} byte(s)`);
+  // Read through `bytes` (the payload is bytes[NLMSG_HDRLEN, nlmsg_len)): no payload view per message.
+  const { bytes, header } = message;
+  const payloadLength = header.length - NLMSG_HDRLEN;
+  if (payloadLength < GENL_HDRLEN) {
+    throw new NetlinkDecodeError('genlmsghdr', message.offset + NLMSG_HDRLEN, `${payloadLength} byte(s)`);
   }
   return {
-    header: message.header,
-    cmd: message.payload[0] as number,
-    version: message.payload[1] as number,
-    attrs: message.payload.subarray(GENL_HDRLEN),
+    header,
+    cmd: bytes[NLMSG_HDRLEN] as number,
+    version: bytes[NLMSG_HDRLEN + 1] as number,
+    attrs: bytes.subarray(NLMSG_HDRLEN + GENL_HDRLEN, header.length),
     attrsOffset: NLMSG_HDRLEN + GENL_HDRLEN,
   };
 }
@@ -137,7 +163,7 @@ export interface NlError {
 export function decodeError(message: NlMessage, order: ByteOrder): NlError {
   const p = message.payload;
   if (p.length < 4) throw new NetlinkDecodeError('nlmsgerr', message.offset + NLMSG_HDRLEN, `${p.length} byte(s)`);
-  const error = viewOf(p).getInt32(0, order === 'little');
+  const error = readS32(p, 0, order === 'little');
   let kernelMessage: string | undefined;
   if (message.header.flags & NLM_F.ACK_TLVS && p.length >= 4 + NLMSG_HDRLEN) {
     // The echoed request: its header only when NLM_F_CAPPED (or an ACK), else the whole request.
@@ -159,7 +185,7 @@ export function decodeError(message: NlMessage, order: ByteOrder): NlError {
 /** NLMSG_DONE carries an int: 0, or a negative errno when the dump failed part way. */
 export function decodeDone(message: NlMessage, order: ByteOrder): number {
   if (message.payload.length < 4) return 0;
-  const status = viewOf(message.payload).getInt32(0, order === 'little');
+  const status = readS32(message.payload, 0, order === 'little');
   return status < 0 ? -status : 0;
 }
 

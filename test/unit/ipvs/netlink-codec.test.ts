@@ -7,6 +7,7 @@ import {
   decodeError,
   decodeGenl,
   decodeHeader,
+  decodeMessage,
   encodeGenlRequest,
   encodeMessage,
   setSequence,
@@ -54,6 +55,16 @@ describe('nlmsghdr', () => {
         expect(toHex(m.subarray(0, 16))).toBe(
           toHex(Uint8Array.from([...u32(o, 24), ...u16(o, 0x1234), ...u16(o, 0x0301), ...u32(o, 99), ...u32(o, 42)])),
         );
+      });
+
+      it('decodeMessage takes exactly one message (its trailing padding allowed), and refuses two or a short one', () => {
+        const one = nlmsg(o, { type: 0x1b, seq: 3 }, [1, 2, 3, 4, 5]); // nlmsg_len 21, padded to 24
+        const m = decodeMessage(one, o);
+        expect([m.header.length, m.header.seq, [...m.payload], m.bytes.length]).toEqual([21, 3, [1, 2, 3, 4, 5], 21]);
+        expect(decodeMessage(one.subarray(0, 21), o).payload).toHaveLength(5);
+        expect(() => decodeMessage(concat(one, one), o)).toThrow(/expected one message, found 2/);
+        expect(() => decodeMessage(one.subarray(0, 20), o)).toThrow(NetlinkDecodeError);
+        expect(() => decodeMessage(concat(one, new Uint8Array(4)), o)).toThrow(NetlinkDecodeError);
       });
 
       it('splits a datagram holding several messages, each 4-byte aligned', () => {
@@ -178,6 +189,40 @@ describe('nlattr', () => {
         // Offsets in errors are message offsets: 40 + attr 2 (8) + OUTER header (4) + PORT (8) + INNER header (4)
         // + u64 attribute (12) + u32 attribute (8) = the X_ATTR_ODD header at 84.
         expect(decodeErrorOf(() => inner.u32(inner.require(7)))).toMatchObject({ field: 'X_ATTR_ODD', offset: 84 });
+      });
+
+      it('reads messages of one datagram and of different buffers in any order (one DataView per buffer)', () => {
+        // The messages of a datagram are views of one buffer; AttrSet keeps a view of the last buffer it saw.
+        const one = (v: number) => Uint8Array.from([...attr(o, 1, u32(o, v)), ...attr(o, 2, u16(o, v & 0xffff))]);
+        const datagram = concat(new Uint8Array(4), one(11), one(22));
+        const other = concat(new Uint8Array(8), one(33));
+        const sets = [
+          AttrSet.parse(datagram.subarray(4, 20), 0, o, new Map(), 'a'),
+          AttrSet.parse(other.subarray(8), 0, o, new Map(), 'c'),
+          AttrSet.parse(datagram.subarray(20), 0, o, new Map(), 'b'),
+        ];
+        expect(sets.map((x) => [x.u32(x.require(1)), x.u16(x.require(2))])).toEqual([
+          [11, 11],
+          [33, 33],
+          [22, 22],
+        ]);
+      });
+
+      it('reads strings: ASCII up to the NUL, UTF-8, and long ones', () => {
+        const long = 'x'.repeat(40);
+        const set = AttrSet.parse(
+          Uint8Array.from([
+            ...attr(o, 1, str('wlc')),
+            ...attr(o, 2, [...new TextEncoder().encode('séq'), 0, 0x41]), // text stops at the NUL
+            ...attr(o, 3, str(long)),
+            ...attr(o, 4, [0x6d, 0x68]), // no NUL at all
+          ]),
+          0,
+          o,
+          new Map(),
+          'X',
+        );
+        expect([1, 2, 3, 4].map((t) => set.string(set.require(t)))).toEqual(['wlc', 'séq', long, 'mh']);
       });
 
       it('builds nests without NLA_F_NESTED, strings with their NUL', () => {

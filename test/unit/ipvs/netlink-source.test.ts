@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type GenlTransport, NetlinkSource } from '../../../src/ipvs/netlink-source.js';
+import { type GenlTransport, NetlinkSource, type SocketUse } from '../../../src/ipvs/netlink-source.js';
 import type { ByteOrder } from '../../../src/ipvs/netlink/bytes.js';
 import { NetlinkDecodeError, NetlinkError } from '../../../src/ipvs/netlink/errors.js';
 import { decodeGenl, decodeHeader, decodeMessage } from '../../../src/ipvs/netlink/message.js';
@@ -121,16 +121,27 @@ function ipvsKernel(o: ByteOrder, overrides: Partial<Record<number, Handler>> = 
 describe('NetlinkSource with a scripted kernel', () => {
   for (const o of ORDERS) {
     it(`reads a whole snapshot, de-duplicating repeated services and reals (${o} endian)`, async () => {
-      const kernel = new FakeKernel(o, ipvsKernel(o));
-      const source = new NetlinkSource({ order: o, openSocket: async () => kernel });
+      // One socket for the GET_DEST dumps, one for everything else (each with the receive buffer that suits it).
+      const kernels = { bulk: new FakeKernel(o, ipvsKernel(o)), dests: new FakeKernel(o, ipvsKernel(o)) };
+      const opened: SocketUse[] = [];
+      const source = new NetlinkSource({
+        order: o,
+        openSocket: async (use) => {
+          opened.push(use);
+          return kernels[use];
+        },
+      });
       const snap = await source.read();
 
-      expect(kernel.asked).toEqual([
+      expect(opened).toEqual(['bulk', 'dests']);
+      expect(kernels.bulk.asked).toEqual([
         'resolve family IPVS',
         'IPVS_CMD_GET_INFO',
         'IPVS_CMD_GET_CONFIG',
         'IPVS_CMD_GET_DAEMON',
         'IPVS_CMD_GET_SERVICE',
+      ]);
+      expect(kernels.dests.asked).toEqual([
         'IPVS_CMD_GET_DEST TCP/10.0.0.1:80',
         'IPVS_CMD_GET_DEST UDP/[2001:db8::1]:53',
         'IPVS_CMD_GET_DEST FWM6/7',
@@ -167,11 +178,12 @@ describe('NetlinkSource with a scripted kernel', () => {
         tunnelFlags: 1,
       });
 
-      // The family is resolved once.
+      // The family is resolved once, the sockets opened once.
       await source.read();
-      expect(kernel.asked.filter((a) => a === 'resolve family IPVS')).toHaveLength(1);
+      expect(kernels.bulk.asked.filter((a) => a === 'resolve family IPVS')).toHaveLength(1);
+      expect(opened).toHaveLength(2);
       await source.close();
-      expect(kernel.closed).toBe(1);
+      expect([kernels.bulk.closed, kernels.dests.closed]).toEqual([1, 1]);
       await expect(source.read()).rejects.toThrow(/closed/);
     });
   }
@@ -205,12 +217,12 @@ describe('NetlinkSource with a scripted kernel', () => {
       hint: 'IPVS kernel module not loaded: modprobe ip_vs',
     });
     expect((err as Error).message).toContain('modprobe ip_vs');
-    expect(kernels[0]?.closed).toBe(1);
+    expect(kernels.map((k) => k.closed)).toEqual([1, 1]); // both sockets of the failed read
 
     loaded = true; // modprobe ip_vs
     const snap = await source.read();
     expect(snap.services).toHaveLength(3);
-    expect(kernels).toHaveLength(2);
+    expect(kernels).toHaveLength(4); // opened afresh
   });
 
   it('EPERM → IpvsReadError with the CAP_NET_ADMIN hint', async () => {
@@ -268,5 +280,46 @@ describe('NetlinkSource with a scripted kernel', () => {
     const [a, b] = await Promise.all([source.read(), source.read()]);
     expect(a).toBe(b);
     expect(kernel.asked.filter((x) => x === 'IPVS_CMD_GET_INFO')).toHaveLength(1);
+  });
+
+  it('a failure opening the second socket closes the first; the read fails naming the open', async () => {
+    const o: ByteOrder = 'little';
+    const bulk = new FakeKernel(o, ipvsKernel(o));
+    const source = new NetlinkSource({
+      order: o,
+      openSocket: async (use) => {
+        if (use === 'dests') throw new NetlinkError(24, 'EMFILE', undefined, 'socket');
+        return bulk;
+      },
+    });
+    await expect(source.read()).rejects.toMatchObject({ name: 'IpvsReadError', step: 'open netlink socket' });
+    expect(bulk.closed).toBe(1);
+  });
+
+  it('close() during a read abandons it: the read fails, both sockets are closed, nothing more is asked', async () => {
+    const o: ByteOrder = 'little';
+    let source: NetlinkSource | undefined;
+    const handler = ipvsKernel(o);
+    const kernels: FakeKernel[] = [];
+    source = new NetlinkSource({
+      order: o,
+      openSocket: async () => {
+        const k: FakeKernel = new FakeKernel(o, (req) => {
+          // The second GET_DEST: the source is closed under the read, as the poller's stop() does.
+          if (req.cmd === 8 && k.asked.filter((a) => a.startsWith('IPVS_CMD_GET_DEST')).length === 2) {
+            void source?.close();
+            return new Error('netlink: socket closed');
+          }
+          return handler(req);
+        });
+        kernels.push(k);
+        return k;
+      },
+    });
+    const err = await source.read().catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'IpvsReadError', step: 'IPVS_CMD_GET_DEST UDP/[2001:db8::1]:53' });
+    expect(kernels.map((k) => k.closed)).toEqual([1, 1]);
+    expect(kernels[1]?.asked.filter((a) => a.startsWith('IPVS_CMD_GET_DEST'))).toHaveLength(2);
+    await expect(source.read()).rejects.toThrow(/closed/);
   });
 });

@@ -137,6 +137,29 @@ describe('IPVS requests', () => {
         expect(toHex(got)).toBe(toHex(want));
       });
 
+      it('GET_DEST writes IPv4 addresses at the edges of the range byte for byte', () => {
+        for (const [address, bytes] of [
+          ['0.0.0.0', [0, 0, 0, 0]],
+          ['255.255.255.255', [255, 255, 255, 255]],
+          ['192.0.2.10', [192, 0, 2, 10]],
+        ] as const) {
+          const got = buildGetDests(FAM, { kind: 'addr', family: 'inet', protocol: 'udp', address, port: 65535 }, o);
+          const want = nlmsg(
+            o,
+            { type: FAM, flags: DUMP },
+            genl(8, 1, attr(o, 1, [...attr(o, 1, u16(o, 2)), ...attr(o, 2, u16(o, 17)), ...attr(o, 3, ip4(...bytes)), ...attr(o, 4, be16(65535))])),
+          );
+          expect(toHex(got)).toBe(toHex(want));
+        }
+      });
+
+      it.each(['256.0.0.1', '10.0.0', '10.0.0.1.2', '010.0.0.1', '10..0.1', ' 10.0.0.1', '10.0.0.1x', ''])(
+        'refuses the address text %j, as parseAddress() does',
+        (address) => {
+          expect(() => buildGetDests(FAM, { kind: 'addr', family: 'inet', protocol: 'tcp', address, port: 1 }, o)).toThrow();
+        },
+      );
+
       it('refuses a key whose address is not of its family', () => {
         expect(() =>
           buildGetDests(FAM, { kind: 'addr', family: 'inet6', protocol: 'tcp', address: '10.0.0.1', port: 1 }, o),
