@@ -5,7 +5,10 @@
  *   idle    no SNMP requests at all
  *   polled  one snmpget of one counter through snmpd every 5 s (every get must be answered)
  *
- *   npm run bench:idle -- [--sizes 1000,10000] [--reals 10] [--seconds 60]
+ *   npm run bench:idle -- [--sizes 1000,10000] [--reals 10] [--seconds 60] [--settle 30]
+ *
+ * The windows start `settle` seconds after the agent first answers, so that they show the steady state rather than
+ * start-up (the first read's garbage and V8's collections after it).
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
       sizes: { type: 'string', default: '1000,10000' },
       reals: { type: 'string', default: '10' },
       seconds: { type: 'string', default: '60' },
+      settle: { type: 'string', default: '30' },
     },
   });
   const reals = Number(values.reals);
@@ -71,7 +75,7 @@ async function main(): Promise<void> {
         const oid = '1.3.6.1.4.1.8225.4711.17.1.13.15.84.67.80.47.49.48.46.48.46.48.46.49.58.56.48'; // InBytes."TCP/10.0.0.1:80"
         const readyMs = await agent.waitServing(snmpd.target, oid, 180_000);
         const pid = agent.child.pid as number;
-        await sleep(10_000); // let start-up settle (the first read and its garbage)
+        await sleep(Number(values.settle) * 1000);
         const idle = await measure(pid, seconds);
         let gets = 0;
         let answered = 0;
