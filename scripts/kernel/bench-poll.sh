@@ -71,7 +71,10 @@ timed() {
   (( rc == 0 )) || sed 's/^/    stderr: /' /tmp/timed.err | head -5
 }
 
-echo "kernel $(uname -r), $(nproc) vCPUs (qemu TCG: emulated, expect several times real hardware's times); REALS=$REALS"
+# The guest's clocksource matters to node, not to ipvsadm: with hpet (TCG marks the TSC unstable when the vCPUs start
+# apart, on a busy host) every clock read traps to qemu, and the event loop reads the clock on every turn.
+echo "kernel $(uname -r), $(nproc) vCPUs (qemu TCG: emulated, expect several times real hardware's times); REALS=$REALS;" \
+  "clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2> /dev/null || echo '?')"
 mkdir -p /tmp/snmp
 printf '%s\n' "agentaddress udp:$TARGET" 'master agentx' 'agentXSocket unix:/tmp/x/master' 'agentXPerms 0666 0777' \
   'rocommunity public 127.0.0.1' > /tmp/snmp/snmpd.conf

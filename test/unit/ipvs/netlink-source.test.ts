@@ -322,4 +322,31 @@ describe('NetlinkSource with a scripted kernel', () => {
     expect(kernels[1]?.asked.filter((a) => a.startsWith('IPVS_CMD_GET_DEST'))).toHaveLength(2);
     await expect(source.read()).rejects.toThrow(/closed/);
   });
+
+  it('gives the event loop back during the GET_DEST dumps even when the transport answers without a turn', async () => {
+    const o: ByteOrder = 'little';
+    const many = Array.from({ length: 200 }, (_, i) => serviceMessage(o, svcFwmark(o, 2, i + 1, be32(0xffffffff))));
+    const kernel = new FakeKernel(
+      o,
+      ipvsKernel(o, {
+        4: () => many,
+        8: () => {
+          const until = performance.now() + 1; // 1 ms of work per service, answered in a microtask
+          while (performance.now() < until);
+          return [];
+        },
+      }),
+    );
+    let turns = 0;
+    let reading = true;
+    const count = (): void => {
+      turns++;
+      if (reading) setImmediate(count);
+    };
+    setImmediate(count);
+    const snap = await new NetlinkSource({ order: o, openSocket: async () => kernel }).read();
+    reading = false;
+    expect(snap.services).toHaveLength(200);
+    expect(turns).toBeGreaterThanOrEqual(3); // 200 ms of work, a turn at least every 32 services once 10 ms passed
+  });
 });
