@@ -30,14 +30,14 @@ export const LVS_REAL_ENTRY: Oid = Object.freeze([...LVS_MIB_ROOT, 18, 1]);
 export interface AgentStatus {
   readonly source: string;
   readonly status: 'ok' | 'stale' | 'noData';
-  /** Wall-clock ms of the last successful read; undefined before the first. */
+  /** Monotonic ms (performance.now()) when the last successful read ended; undefined before the first. */
   readonly lastReadAt: number | undefined;
   readonly lastReadDurationMs: number;
   readonly readErrors: number;
   readonly lastError: string;
 }
 
-/** Converts wall-clock ms to a TimeStamp in the master's sysUpTime timebase (0 when before its start). */
+/** Converts monotonic ms (performance.now()) to a TimeStamp in the master's sysUpTime timebase (0 when before its start). */
 export type TimeStampOf = (wallMs: number) => number;
 
 export interface ScalarContext {

@@ -7,7 +7,7 @@ import { decodePdu, encodePdu, Framer, PduType, ResponseError, ValueType, type P
 import { AgentProcess } from './harness/agent-process.js';
 
 /**
- * A fake AgentX master (the issue allows a test double here: snmpd never sends malformed PDUs on purpose). It
+ * A fake AgentX master (a test double is the only way here: snmpd never sends malformed PDUs on purpose). It
  * accepts the real agent's connection, answers Open and Register, then misbehaves. The agent must answer a
  * malformed PDU with parseError, drop a stream it can no longer frame and reconnect, and never exit.
  */

@@ -1,4 +1,4 @@
-// The agent on a real kernel (issue #4, "Done when"): boots Debian's kernel under qemu once, runs
+// The agent on a real kernel: boots Debian's kernel under qemu once, runs
 // test/kernel/scenario.sh in it (IPVS configured with ipvsadm, traffic between network namespaces, a private snmpd,
 // the agent as nobody with only CAP_NET_ADMIN) and judges what the scenario recorded:
 //   - snmpwalk of LVS-MIB = the agent's own read of the kernel (`lvs-agentx snapshot --format json`) through
