@@ -78,7 +78,7 @@ abstract class Tracked {
   discontinuityAt = 0;
   nextDiscontinuityAt = 0;
 
-  // The row's slot in the model's store (see StatsStore): STAT_COUNT served values at `at`, then the raw values
+  // The row's slot in the model's store (see StatsStore): STAT_COUNT served values at `at`, then the raw counters
   // of the last read the row was in, copied (the source may rewrite its own). Set by the store.
   values: BigUint64Array = EMPTY_VALUES;
   words: Uint32Array = EMPTY_WORDS;
@@ -141,7 +141,7 @@ class RealIdentity extends Tracked implements RealRow {
 
 const EMPTY_VALUES = new BigUint64Array(0);
 const EMPTY_WORDS = new Uint32Array(0);
-/** Where a row's copy of the raw counters of its last read starts in its slot. */
+/** Where a row's copy of the raw counters (COUNTER_COUNT) of its last read starts in its slot. */
 const LAST = STAT_COUNT;
 
 /** Entities handled between two yields of updateSteps. */
@@ -161,7 +161,7 @@ export class TableModel {
   /** Monotonic mode: rows that vanished, kept for their offsets until forgetAfterMs has passed. */
   private vanished: { readonly from: Map<string, Tracked>; readonly id: Tracked }[] = [];
   /** Every row's slot: what it serves, then the raw counters of its last read. */
-  private readonly store = new StatsStore(2 * STAT_COUNT);
+  private readonly store = new StatsStore(STAT_COUNT + COUNTER_COUNT);
   /** Rows that left the table in this update: their slots are given back once it is done. */
   private leaving: Tracked[] = [];
   private reads = 0;
@@ -305,14 +305,16 @@ export class TableModel {
     }
     for (const id of order) {
       for (const r of id.order) {
-        r.real = r.entity as RealServer;
-        serve(r);
+        const real = r.entity as RealServer;
+        r.real = real;
+        serve(r, real.stats);
         r.discontinuityAt = r.nextDiscontinuityAt;
         r.entity = undefined;
         r.seenIn = read;
       }
-      id.service = id.entity as Service;
-      serve(id);
+      const service = id.entity as Service;
+      id.service = service;
+      serve(id, service.stats);
       id.discontinuityAt = id.nextDiscontinuityAt;
       id.activeConns = id.nextActive;
       id.inactiveConns = id.nextInactive;
@@ -389,12 +391,12 @@ export class TableModel {
         }
       }
     }
-    // This read's raw values into the row's slot, after the served ones (which change only in serve()).
+    // This read's raw counters into the row's slot, after the served values (which change only in serve()).
     const w = row.words;
     const from = stats.words;
     const i = 2 * stats.at;
     const j = 2 * (row.at + LAST);
-    for (let k = 0; k < 2 * STAT_COUNT; k++) w[j + k] = from[i + k] as number;
+    for (let k = 0; k < 2 * COUNTER_COUNT; k++) w[j + k] = from[i + k] as number;
     row.hasLast = true;
     row.seenAt = now;
     row.nextDiscontinuityAt = discontinuityAt;
@@ -452,11 +454,17 @@ function clearTrack(t: Tracked): void {
   t.offset = undefined;
 }
 
-/** Puts the row's raw counters of this read (plus the monotonic offset) in the served part of its slot. */
-function serve(row: Tracked): void {
+/**
+ * Puts this read's values (plus the monotonic offset) in the served part of the row's slot. `read` is the source's
+ * window, still valid: it is rewritten at the source's next read at the earliest, and this runs before the update
+ * that folded it in ends.
+ */
+function serve(row: Tracked, read: Stats): void {
   const w = row.words;
+  const from = read.words;
+  const i = 2 * read.at;
   const j = 2 * row.at;
-  for (let k = 0; k < 2 * STAT_COUNT; k++) w[j + k] = w[j + 2 * LAST + k] as number;
+  for (let k = 0; k < 2 * STAT_COUNT; k++) w[j + k] = from[i + k] as number;
   const offset = row.offset;
   if (offset === undefined) return;
   const { values, at } = row;

@@ -60,7 +60,8 @@ export class StatsStore {
   }
 
   private grow(): void {
-    const values = new BigUint64Array(this.values.length * 2);
+    // By half again: a table's final size is rarely far above what it has grown to.
+    const values = new BigUint64Array(Math.ceil((this.values.length * 1.5) / this.width) * this.width);
     values.set(this.values);
     const words = new Uint32Array(values.buffer);
     this.values = values;
