@@ -5,7 +5,7 @@
  *   idle    no SNMP requests at all
  *   polled  one snmpget of one counter through snmpd every 5 s (every get must be answered)
  *
- *   npm run bench:idle -- [--sizes 1000,10000] [--reals 10] [--seconds 60] [--settle 30]
+ *   npm run bench:idle -- [--sizes 1000,10000] [--reals 10] [--seconds 60] [--settle 120]
  *
  * The windows start `settle` seconds after the agent first answers, so that they show the steady state rather than
  * start-up (the first read's garbage and V8's collections after it).
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
       sizes: { type: 'string', default: '1000,10000' },
       reals: { type: 'string', default: '10' },
       seconds: { type: 'string', default: '60' },
-      settle: { type: 'string', default: '30' },
+      settle: { type: 'string', default: '120' },
     },
   });
   const reals = Number(values.reals);
