@@ -72,8 +72,6 @@ abstract class Tracked {
   seenAt = 0;
   /** Whether its slots were given back (the row has left the model for good). */
   released = false;
-  /** The entity object it was found from in the last read (a source may hand the same one out again). */
-  source: object | undefined = undefined;
   /** Served: when the row's counters last started. */
   discontinuityAt = 0;
   nextDiscontinuityAt = 0;
@@ -103,7 +101,10 @@ class ServiceIdentity extends Tracked implements ServiceRow {
   readonly reals = new Map<string, RealIdentity>();
   /** The reals of the last read, in index order. */
   order: RealIdentity[] = [];
-  /** The reals of the last read by their position in the service's list (see Tracked.source). */
+  /**
+   * The reals of the last read by their position in the service's list: a source may hand the same entity out
+   * again, and it is matched by the object it served, without making its name.
+   */
   readonly seq: (RealIdentity | undefined)[] = [];
   nextActive = 0;
   nextInactive = 0;
@@ -154,7 +155,7 @@ export class TableModel {
   private readonly services = new Map<string, ServiceIdentity>();
   /** The services of the last read, in index order. */
   private order: ServiceIdentity[] = [];
-  /** The services of the last read by their position in the snapshot's list (see Tracked.source). */
+  /** The services of the last read by their position in the snapshot's list (see ServiceIdentity.seq). */
   private readonly seq: (ServiceIdentity | undefined)[] = [];
   /** All real servers of the last read, in index order (services in order, each one's reals in order). */
   private reals: RealIdentity[] = [];
@@ -227,7 +228,7 @@ export class TableModel {
       const service = list[i] as Service;
       // A source that hands out the same entity again (the simulator does) is matched without making its name.
       let id = seq[i];
-      if (id === undefined || id.source !== service || id.entity !== undefined || id.released) {
+      if (id === undefined || id.service !== service || id.entity !== undefined || id.released) {
         const name = serviceName(service.key);
         id = this.services.get(name);
         if (id === undefined || (id.entity === undefined && id.seenIn !== read - 1 && this.expired(id, now))) {
@@ -240,7 +241,6 @@ export class TableModel {
         continue;
       }
       seq[i] = id;
-      id.source = service;
       id.entity = service;
       const wasThere = id.seenIn === read - 1;
       if (wasThere) stayed++;
@@ -344,7 +344,7 @@ export class TableModel {
     for (let j = 0; j < list.length; j++) {
       const real = list[j] as RealServer;
       let r = seq[j];
-      if (r === undefined || r.source !== real || r.entity !== undefined || r.released) {
+      if (r === undefined || r.real !== real || r.entity !== undefined || r.released) {
         const name = realName(real);
         r = id.reals.get(name);
         if (r === undefined || (r.entity === undefined && r.seenIn !== read - 1 && this.expired(r, now))) {
@@ -357,7 +357,6 @@ export class TableModel {
         continue;
       }
       seq[j] = r;
-      r.source = real;
       r.entity = real;
       if (r.seenIn === read - 1) stayed++;
       else (added ??= []).push(r);
