@@ -35,11 +35,13 @@ AGENT=""
 AGENT_LOG=""
 # As an operator would run it: user nobody, no supplementary groups, CAP_NET_ADMIN and nothing else (inheritable,
 # ambient and bounding sets), so the capability survives the exec of node and nothing more can be regained.
+# The agent reads on a fixed 1 s clock (--idle-interval equal to -i): the phases below count its reads
+# (wait_reads) and the failed reads after rmmod, whether or not a request is coming in at that moment.
 start_agent() {
   AGENT_LOG=$1; shift
   setpriv --reuid=nobody --regid=nogroup --clear-groups \
     --inh-caps=-all,+net_admin --ambient-caps=-all,+net_admin --bounding-set=-all,+net_admin \
-    node dist/src/daemon/main.js -x unix:/tmp/x/master -s netlink -i 1 -l debug "$@" 2> "$AGENT_LOG" &
+    node dist/src/daemon/main.js -x unix:/tmp/x/master -s netlink -i 1 --idle-interval 1 -l debug "$@" 2> "$AGENT_LOG" &
   AGENT=$!
 }
 reads() { grep -c '"snapshot in service"' "$AGENT_LOG"; }
