@@ -168,13 +168,11 @@ export class NetlinkSource implements Source {
       let sinceCheck = 0;
       for (const [name, entry] of entries) {
         step = `IPVS_CMD_GET_DEST ${name}`;
-        const reals = new Map<string, RealServer>();
+        const reals = new RealList();
         for (const m of await dests.request(buildGetDests(family, entry.key, this.order), step)) {
-          const real = decodeDestMessage(m, this.order, entry.key.family);
-          const rname = realName(real);
-          if (!reals.has(rname)) reals.set(rname, real);
+          reals.add(decodeDestMessage(m, this.order, entry.key.family));
         }
-        services.push({ ...entry, reals: [...reals.values()] });
+        services.push({ ...entry, reals: reals.list });
         if (++sinceCheck === DEST_SLICE_CHECK) {
           sinceCheck = 0;
           await breathe();
@@ -186,6 +184,30 @@ export class NetlinkSource implements Source {
       this.reset();
       throw readError(step, err);
     }
+  }
+}
+
+/**
+ * The real servers of one service, each kept once (the first of repeats), as a Map by realName() would keep them. A
+ * service has a handful of reals, so a repeat is looked for by comparing addresses and ports (no name string, no
+ * hashing per real); past SCAN_LIMIT reals the names go into a Map after all.
+ */
+class RealList {
+  static readonly SCAN_LIMIT = 16;
+  readonly list: RealServer[] = [];
+  private byName: Set<string> | undefined;
+
+  add(real: RealServer): void {
+    if (this.byName === undefined) {
+      for (const r of this.list) if (r.port === real.port && r.address === real.address && r.family === real.family) return;
+      this.list.push(real);
+      if (this.list.length > RealList.SCAN_LIMIT) this.byName = new Set(this.list.map(realName));
+      return;
+    }
+    const name = realName(real);
+    if (this.byName.has(name)) return;
+    this.byName.add(name);
+    this.list.push(real);
   }
 }
 

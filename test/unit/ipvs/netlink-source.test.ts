@@ -349,4 +349,34 @@ describe('NetlinkSource with a scripted kernel', () => {
     expect(snap.services).toHaveLength(200);
     expect(turns).toBeGreaterThanOrEqual(3); // 200 ms of work, a turn at least every 32 services once 10 ms passed
   });
+
+  it('de-duplicates the reals of a big service too, first one kept, in dump order', async () => {
+    const o: ByteOrder = 'little';
+    const real = (i: number, weight: number) => destMessage(o, dest(o, { addr: ip4(10, 1, 0, i), port: 80, fwd: 0, weight }));
+    // 30 reals, then the dump repeats 1..30 (racing with a change) with other weights, then one more real; and
+    // one real that differs only in its port.
+    const answer = [
+      ...Array.from({ length: 30 }, (_, i) => real(i + 1, 1)),
+      ...Array.from({ length: 30 }, (_, i) => real(i + 1, 2)),
+      real(31, 1),
+      destMessage(o, dest(o, { addr: ip4(10, 1, 0, 1), port: 81, fwd: 0, weight: 1 })),
+    ];
+    const kernel = new FakeKernel(o, ipvsKernel(o, { 4: () => [serviceMessage(o, svcTcp4StatsOnly(o))], 8: () => answer }));
+    const snap = await new NetlinkSource({ order: o, openSocket: async () => kernel }).read();
+    const reals = snap.services[0]?.reals ?? [];
+    expect(reals.map((r) => `${r.address}:${r.port}`)).toEqual([
+      ...Array.from({ length: 31 }, (_, i) => `10.1.0.${i + 1}:80`),
+      '10.1.0.1:81',
+    ]);
+    expect(reals.every((r) => r.weight === 1)).toBe(true);
+
+    // A small one: the same address on two ports is two reals; the repeat of either is dropped.
+    const small = [real(1, 1), destMessage(o, dest(o, { addr: ip4(10, 1, 0, 1), port: 81, fwd: 0, weight: 1 })), real(1, 2)];
+    const k2 = new FakeKernel(o, ipvsKernel(o, { 4: () => [serviceMessage(o, svcTcp4StatsOnly(o))], 8: () => small }));
+    const snap2 = await new NetlinkSource({ order: o, openSocket: async () => k2 }).read();
+    expect(snap2.services[0]?.reals.map((r) => [r.port, r.weight])).toEqual([
+      [80, 1],
+      [81, 1],
+    ]);
+  });
 });
