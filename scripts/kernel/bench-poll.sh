@@ -62,6 +62,7 @@ stats() { # numbers on stdin -> "min/median/max"
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
 step() { [[ " $BENCH_STEPS " == *" $1 "* ]]; }
 BENCH_STEPS=${BENCH_STEPS:-ipvsadm whole reader agent}
+BENCH_PROFILE=${BENCH_PROFILE:-0}
 # One timed run of a command as nobody + CAP_NET_ADMIN, output discarded: appends "wall user sys rc" (s) to $1.
 timed() {
   local file=$1; shift
