@@ -1,4 +1,5 @@
-import type { Protocol, RealServer, ServiceKey } from './snapshot.js';
+import { protocolName } from './protocol.js';
+import type { RealServer, ServiceKey } from './snapshot.js';
 
 /**
  * Canonical names of services and real servers. The MIB uses them verbatim as table indexes, and sources use
@@ -10,11 +11,9 @@ import type { Protocol, RealServer, ServiceKey } from './snapshot.js';
  * Addresses are taken as given: sources must produce them with formatAddress() (canonical text).
  */
 
-const PROTOCOL_NAME: Readonly<Record<Protocol, string>> = { tcp: 'TCP', udp: 'UDP', sctp: 'SCTP' };
-
 export function serviceName(key: ServiceKey): string {
   if (key.kind === 'fwmark') return `${key.family === 'inet6' ? 'FWM6' : 'FWM'}/${key.fwmark}`;
-  return `${PROTOCOL_NAME[key.protocol]}/${hostPort(key.family, key.address, key.port)}`;
+  return `${protocolName(key.protocol)}/${hostPort(key.family, key.address, key.port)}`;
 }
 
 export function realName(real: Pick<RealServer, 'family' | 'address' | 'port'>): string {

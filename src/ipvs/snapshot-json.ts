@@ -1,9 +1,9 @@
 import { formatAddress, parseAddress } from './address.js';
+import { PROTOCOLS } from './protocol.js';
 import type {
   Family,
   ForwardMethod,
   IpvsInfo,
-  Protocol,
   RealServer,
   Service,
   ServiceKey,
@@ -111,7 +111,6 @@ function address(v: unknown, path: string): { family: Family; address: string } 
   return { family: parsed.family, address: formatAddress(parsed.family, parsed.bytes) };
 }
 
-const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
 const FORWARDS: readonly ForwardMethod[] = ['masq', 'local', 'tunnel', 'route', 'bypass'];
 const TUNNELS: readonly TunnelType[] = ['ipip', 'gue', 'gre'];
 const FAMILIES: readonly Family[] = ['inet', 'inet6'];

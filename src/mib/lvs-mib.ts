@@ -1,4 +1,5 @@
 import type { Oid, Value } from '../agentx/pdu.js';
+import { protocolNumber } from '../ipvs/protocol.js';
 import { STAT, type IpvsInfo, type Stats } from '../ipvs/snapshot.js';
 import type { RealRow, ServiceRow } from './rows.js';
 import {
@@ -88,7 +89,6 @@ export const SCALARS: readonly ScalarDef[] = [
   { name: 'lvsNumReals', subid: 14, value: (c) => gauge32(c.numReals) },
 ];
 
-const PROTOCOL_NUMBER = { tcp: 6, udp: 17, sctp: 132 } as const;
 const FORWARD_METHOD = { masq: 0, local: 1, tunnel: 2, route: 3, bypass: 4 } as const;
 const TUNNEL_TYPE = { ipip: 0, gue: 1, gre: 2 } as const;
 /** InetAddressType (RFC 4001): unknown(0), ipv4(1), ipv6(2). */
@@ -160,7 +160,7 @@ export const SERVICE_COLUMNS: readonly ColumnDef<ServiceRow>[] = bySubid<Service
   {
     name: 'lvsServiceProto',
     subid: 3,
-    value: (r) => integer(r.service.key.kind === 'addr' ? PROTOCOL_NUMBER[r.service.key.protocol] : 0),
+    value: (r) => integer(r.service.key.kind === 'addr' ? protocolNumber(r.service.key.protocol) : 0),
   },
   { name: 'lvsServiceAddr', subid: 4, value: (r) => ipv4Or0(r.service.key.kind === 'addr' ? r.service.key.family : '', r.addressBytes) },
   { name: 'lvsServicePort', subid: 5, value: (r) => unsigned32(r.service.key.kind === 'addr' ? r.service.key.port : 0) },

@@ -1,6 +1,7 @@
 import { formatAddress, parseAddress } from '../ipvs/address.js';
 import { realName, serviceName } from '../ipvs/service-key.js';
-import type { Protocol, ServiceKey } from '../ipvs/snapshot.js';
+import { protocolOfName } from '../ipvs/protocol.js';
+import type { ServiceKey } from '../ipvs/snapshot.js';
 
 /**
  * Reading the canonical row names back (for `lvs-agentx oid`): any spelling of the same service or real server
@@ -35,10 +36,10 @@ export function parseServiceName(text: string): ServiceKey {
     if (mark > 0xffffffff) throw new NameError(`service "${text}": fwmark above 2^32-1`);
     return { kind: 'fwmark', family: (fw[1] as string).toUpperCase() === 'FWM6' ? 'inet6' : 'inet', fwmark: mark };
   }
-  const m = /^(TCP|UDP|SCTP)\/(.+)$/i.exec(text);
-  if (!m) throw new NameError(`service "${text}": expected ${SERVICE_FORMS}`);
-  const hp = hostPort(m[2] as string, 'service', SERVICE_FORMS);
-  return { kind: 'addr', protocol: (m[1] as string).toLowerCase() as Protocol, ...hp };
+  const m = /^([a-z]+)\/(.+)$/i.exec(text);
+  const protocol = m ? protocolOfName((m[1] as string).toUpperCase()) : undefined;
+  if (!m || protocol === undefined) throw new NameError(`service "${text}": expected ${SERVICE_FORMS}`);
+  return { kind: 'addr', protocol, ...hostPort(m[2] as string, 'service', SERVICE_FORMS) };
 }
 
 export function canonicalServiceName(text: string): string {

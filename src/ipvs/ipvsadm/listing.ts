@@ -1,5 +1,6 @@
 import { AddressParseError, canonicalAddress, parseAddress } from '../address.js';
-import type { Family, Protocol, ServiceKey } from '../snapshot.js';
+import { protocolOfName } from '../protocol.js';
+import type { Family, ServiceKey } from '../snapshot.js';
 
 /**
  * Parsers for `ipvsadm -L -n --exact [--stats|--rate|--thresholds|--persistent-conn|--tun-info]`, written from
@@ -126,8 +127,6 @@ function expectTitle(line: string, lead: string, columns: readonly string[], fai
   }
 }
 
-const PROTOCOLS: Readonly<Record<string, Protocol>> = { TCP: 'tcp', UDP: 'udp', SCTP: 'sctp' };
-
 function parseServiceIdentity(tokens: readonly string[], fail: Fail): { key: ServiceKey; rest: readonly string[] } {
   const [first, second] = tokens;
   if (first === 'FWM') {
@@ -135,7 +134,7 @@ function parseServiceIdentity(tokens: readonly string[], fail: Fail): { key: Ser
     if (tokens[2] === 'IPv6') return { key: { kind: 'fwmark', family: 'inet6', fwmark }, rest: tokens.slice(3) };
     return { key: { kind: 'fwmark', family: 'inet', fwmark }, rest: tokens.slice(2) };
   }
-  const protocol = first === undefined ? undefined : PROTOCOLS[first];
+  const protocol = first === undefined ? undefined : protocolOfName(first);
   if (protocol === undefined) fail(`unknown service type ${JSON.stringify(first)} (expected TCP, UDP, SCTP or FWM)`);
   const ep = parseEndpoint(second ?? '', fail);
   return {

@@ -195,13 +195,6 @@ export const AF = {
   INET6: 10,
 } as const;
 
-/** IPPROTO_TCP 6, IPPROTO_UDP 17, IPPROTO_SCTP 132 (include/uapi/linux/in.h). */
-export const IPPROTO = {
-  TCP: 6,
-  UDP: 17,
-  SCTP: 132,
-} as const;
-
 export const IPVS_CMD_NAMES = attrNames('IPVS_CMD_', IPVS_CMD);
 export const IPVS_CMD_ATTR_NAMES = attrNames('IPVS_CMD_ATTR_', IPVS_CMD_ATTR);
 export const IPVS_SVC_ATTR_NAMES = attrNames('IPVS_SVC_ATTR_', IPVS_SVC_ATTR);

@@ -1,10 +1,10 @@
 import { parseAddress } from '../address.js';
-import type { Family, Protocol, ServiceKey } from '../snapshot.js';
+import { protocolNumber } from '../protocol.js';
+import type { Family, ServiceKey } from '../snapshot.js';
 import { type ByteOrder, smallBytes, writeU16, writeU32 } from './bytes.js';
 import { GENL_HDRLEN, NLA_HDRLEN, NLM_F, NLMSG_HDRLEN } from './constants.js';
 import {
   AF,
-  IPPROTO,
   IPVS_CMD,
   IPVS_CMD_ATTR,
   IPVS_GENL_VERSION,
@@ -21,11 +21,6 @@ import { encodeGenlRequest } from './message.js';
  */
 
 export const FAMILY_NUMBER: Readonly<Record<Family, number>> = { inet: AF.INET, inet6: AF.INET6 };
-export const PROTOCOL_NUMBER: Readonly<Record<Protocol, number>> = {
-  tcp: IPPROTO.TCP,
-  udp: IPPROTO.UDP,
-  sctp: IPPROTO.SCTP,
-};
 
 function request(family: number, cmd: IpvsCmd, flags: number, attrs: Uint8Array, order: ByteOrder): Uint8Array {
   return encodeGenlRequest({ family, cmd, version: IPVS_GENL_VERSION, flags }, attrs, order);
@@ -61,7 +56,7 @@ export function buildGetDests(family: number, key: ServiceKey, order: ByteOrder)
   const addr = selectorAddress(key);
   const m = getDestsHeader(family, ATTR_U16 + ATTR_U16 + ATTR_ADDR + ATTR_U16, le);
   let next = selectorFamily(m, SELECTOR_AT, key.family, le);
-  writeU16(m, attrHeader(m, next, NLA_HDRLEN + 2, IPVS_SVC_ATTR.PROTOCOL, le), PROTOCOL_NUMBER[key.protocol], le);
+  writeU16(m, attrHeader(m, next, NLA_HDRLEN + 2, IPVS_SVC_ATTR.PROTOCOL, le), protocolNumber(key.protocol), le);
   next += ATTR_U16;
   // union nf_inet_addr: 16 bytes, an IPv4 address in the first 4 and zeros after it
   m.set(addr, attrHeader(m, next, ATTR_ADDR, IPVS_SVC_ATTR.ADDR, le));

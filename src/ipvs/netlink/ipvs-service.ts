@@ -1,5 +1,6 @@
 import { addressLength, formatAddress } from '../address.js';
-import type { Family, ForwardMethod, Protocol, RealServer, Service, ServiceKey, Stats, TunnelType } from '../snapshot.js';
+import { protocolOfNumber } from '../protocol.js';
+import type { Family, ForwardMethod, RealServer, Service, ServiceKey, Stats, TunnelType } from '../snapshot.js';
 import { AttrSet } from './attr.js';
 import type { ByteOrder } from './bytes.js';
 import { NetlinkDecodeError } from './errors.js';
@@ -8,7 +9,6 @@ import {
   IP_VS_CONN_F,
   IP_VS_CONN_F_FWD_MASK,
   IP_VS_CONN_F_TUNNEL_TYPE,
-  IPPROTO,
   IPVS_CMD,
   IPVS_CMD_ATTR,
   IPVS_CMD_ATTR_NAMES,
@@ -71,12 +71,6 @@ function address(attrs: AttrSet, type: number, fam: Family): string {
   return formatAddress(fam, attrs.binary(attrs.require(type), addressLength(fam)));
 }
 
-const PROTOCOLS: ReadonlyMap<number, Protocol> = new Map([
-  [IPPROTO.TCP, 'tcp'],
-  [IPPROTO.UDP, 'udp'],
-  [IPPROTO.SCTP, 'sctp'],
-]);
-
 export function decodeServiceNest(svc: AttrSet): ServiceEntry {
   const fam = family(svc, IPVS_SVC_ATTR.AF);
   let key: ServiceKey;
@@ -86,7 +80,7 @@ export function decodeServiceNest(svc: AttrSet): ServiceEntry {
     key = { kind: 'fwmark', family: fam, fwmark: svc.u32(fwmark) };
   } else {
     const p = svc.require(IPVS_SVC_ATTR.PROTOCOL);
-    const protocol = PROTOCOLS.get(svc.u16(p));
+    const protocol = protocolOfNumber(svc.u16(p));
     if (protocol === undefined) {
       throw new NetlinkDecodeError(svc.name(p.type), p.offset, `unsupported protocol ${svc.u16(p)}`);
     }
