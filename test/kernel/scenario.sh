@@ -426,7 +426,8 @@ t=$(now_ms)
 modprobe ip_vs; echo "modprobe ip_vs rc=$?"
 echo "$modprobe_path" > /proc/sys/kernel/modprobe   # ip_vs is back; the scheduler (ip_vs_rr) is autoloaded
 ipvsadm -A -t 192.0.2.99:80 -s rr && ipvsadm -a -t 192.0.2.99:80 -r 198.51.100.2:80 -m -w 1; echo "new service rc=$?"
-for i in $(seq 100); do [[ $(get $ROOT.9.0 | val) == 1 ]] && break; sleep 0.1; done
+# A read can fall between modprobe and ipvsadm -A (ok, and no service yet): wait for the read that has the service.
+for i in $(seq 100); do [[ $(get $ROOT.9.0 | val) == 1 && $(get $ROOT.2.0 | val) == 1 ]] && break; sleep 0.1; done
 echo "agent ok again $(( $(now_ms) - t )) ms after modprobe"
 get $ROOT.9.0 $ROOT.12.0 $ROOT.13.0 $ROOT.2.0 $ROOT.17.1.2$(idx TCP/192.0.2.99:80) $ROOT.17.1.2$I1 | tee "$OUT/rmmod/recovered.txt"
 wait_reads 1
