@@ -1,4 +1,5 @@
 import type { Oid, Value } from '../agentx/pdu.js';
+import { IP_VS_SVC_F_COUNT, IP_VS_TUNNEL_ENCAP_FLAG } from '../ipvs/netlink/ipvs-constants.js';
 import { protocolNumber } from '../ipvs/protocol.js';
 import { STAT, type IpvsInfo, type Stats } from '../ipvs/snapshot.js';
 import type { RealRow, ServiceRow } from './rows.js';
@@ -106,12 +107,12 @@ function netmaskBytes(prefix: number): Uint8Array {
 }
 
 /**
- * lvsRealTunnelFlags BITS { noChecksum(0), checksum(1), remoteChecksum(2) } from IP_VS_TUNNEL_ENCAP_FLAG_*
- * (ip_vs.h: NOCSUM 0, CSUM 1<<0, REMCSUM 1<<1).
+ * lvsRealTunnelFlags BITS { noChecksum(0), checksum(1), remoteChecksum(2) } from IP_VS_TUNNEL_ENCAP_FLAG_*:
+ * noChecksum when neither CSUM nor REMCSUM is set (NOCSUM is 0).
  */
 function tunnelFlagBits(flags: number): number {
-  const csum = flags & 0x1 ? 0b010 : 0;
-  const remcsum = flags & 0x2 ? 0b100 : 0;
+  const csum = flags & IP_VS_TUNNEL_ENCAP_FLAG.CSUM ? 0b010 : 0;
+  const remcsum = flags & IP_VS_TUNNEL_ENCAP_FLAG.REMCSUM ? 0b100 : 0;
   return csum | remcsum ? csum | remcsum : 0b001;
 }
 
@@ -179,7 +180,7 @@ export const SERVICE_COLUMNS: readonly ColumnDef<ServiceRow>[] = bySubid<Service
     value: (r) => integer(r.service.key.kind === 'addr' ? INET_ADDRESS_TYPE[r.service.key.family] : 0),
   },
   { name: 'lvsServiceAddress', subid: 22, value: (r) => octets(r.addressBytes) },
-  { name: 'lvsServiceFlags', subid: 23, value: (r) => bits(r.service.flags & 0x3f, 6) },
+  { name: 'lvsServiceFlags', subid: 23, value: (r) => bits(r.service.flags, IP_VS_SVC_F_COUNT) },
   { name: 'lvsServicePersistPrefixLen', subid: 24, value: (r) => unsigned32(r.service.netmaskPrefix) },
   { name: 'lvsServicePeName', subid: 25, value: (r) => displayString(r.service.peName) },
   { name: 'lvsServiceActiveConns', subid: 26, value: (r) => gauge32(r.activeConns) },

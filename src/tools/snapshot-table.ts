@@ -1,3 +1,4 @@
+import { IP_VS_SVC_F } from '../ipvs/netlink/ipvs-constants.js';
 import { realName, serviceName } from '../ipvs/service-key.js';
 import { statOf, type Snapshot, type Stats } from '../ipvs/snapshot.js';
 import { compareNames } from '../mib/rows.js';
@@ -18,7 +19,7 @@ export function snapshotTable(snapshot: Snapshot): string {
   for (const s of services) {
     const active = s.reals.reduce((a, r) => a + r.activeConns, 0);
     const inactive = s.reals.reduce((a, r) => a + r.inactiveConns, 0);
-    const sched = s.scheduler + (s.flags & 1 ? ` persistent ${s.timeout}` : '');
+    const sched = s.scheduler + (s.flags & IP_VS_SVC_F.PERSISTENT ? ` persistent ${s.timeout}` : '');
     rows.push([serviceName(s.key), sched, '', String(active), String(inactive), ...stats(s.stats)]);
     const reals = [...s.reals].sort((a, b) => compareNames(realName(a), realName(b)));
     for (const r of reals) {

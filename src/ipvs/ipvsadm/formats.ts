@@ -1,4 +1,5 @@
 import { parseAddress } from '../address.js';
+import { IP_VS_SVC_F, IP_VS_TUNNEL_ENCAP_FLAG } from '../netlink/ipvs-constants.js';
 import type { ForwardMethod, ServiceKey, SyncDaemon, TunnelType } from '../snapshot.js';
 import {
   counter,
@@ -17,23 +18,18 @@ import {
 
 type Fail = (reason: string) => never;
 
-/** IP_VS_SVC_F_* (ip_vs.h). */
-const SVC_F_PERSISTENT = 0x0001;
-const SVC_F_HASHED = 0x0002;
-const SVC_F_ONEPACKET = 0x0004;
-
 /**
  * print_sched_flags(): names of IP_VS_SVC_F_SCHED1/2/3 by scheduler ("sh-fallback" is SCHED_SH_FALLBACK =
  * SCHED1, "sh-port" SCHED_SH_PORT = SCHED2, likewise mh-*; other schedulers print flag-1..3).
  */
 const SCHED_FLAGS: Readonly<Record<string, number>> = {
-  'sh-fallback': 0x0008,
-  'sh-port': 0x0010,
-  'mh-fallback': 0x0008,
-  'mh-port': 0x0010,
-  'flag-1': 0x0008,
-  'flag-2': 0x0010,
-  'flag-3': 0x0020,
+  'sh-fallback': IP_VS_SVC_F.SCHED1,
+  'sh-port': IP_VS_SVC_F.SCHED2,
+  'mh-fallback': IP_VS_SVC_F.SCHED1,
+  'mh-port': IP_VS_SVC_F.SCHED2,
+  'flag-1': IP_VS_SVC_F.SCHED1,
+  'flag-2': IP_VS_SVC_F.SCHED2,
+  'flag-3': IP_VS_SVC_F.SCHED3,
 };
 
 /**
@@ -45,7 +41,7 @@ const SCHED_FLAGS: Readonly<Record<string, number>> = {
 export function parseServiceOptions(tokens: readonly string[], key: ServiceKey, fail: Fail): ServiceOptions {
   const scheduler = tokens[0];
   if (scheduler === undefined) fail('missing scheduler');
-  let flags = SVC_F_HASHED;
+  let flags: number = IP_VS_SVC_F.HASHED;
   let timeout = 0;
   let netmaskPrefix = key.family === 'inet' ? 32 : 128;
   let peName = '';
@@ -67,7 +63,7 @@ export function parseServiceOptions(tokens: readonly string[], key: ServiceKey, 
     const arg = tokens[i + 1];
     switch (word) {
       case 'persistent':
-        flags |= SVC_F_PERSISTENT;
+        flags |= IP_VS_SVC_F.PERSISTENT;
         timeout = unsigned32(arg, 'persistent timeout', fail);
         i += 2;
         break;
@@ -81,7 +77,7 @@ export function parseServiceOptions(tokens: readonly string[], key: ServiceKey, 
         i += 2;
         break;
       case 'ops':
-        flags |= SVC_F_ONEPACKET;
+        flags |= IP_VS_SVC_F.ONEPACKET;
         i += 1;
         break;
       default:
@@ -224,8 +220,12 @@ export interface TunnelValues {
   readonly tunnelFlags: number | undefined;
 }
 
-/** tunflags[] in ipvsadm.c, indexed by the kernel's tun_flags: "-c" nocsum 0, "+c" csum 1, "r+c" remcsum 2. */
-const TUN_FLAGS: Readonly<Record<string, number>> = { '-c': 0, '+c': 1, 'r+c': 2 };
+/** tunflags[] in ipvsadm.c, indexed by the kernel's tun_flags (IP_VS_TUNNEL_ENCAP_FLAG_*). */
+const TUN_FLAGS: Readonly<Record<string, number>> = {
+  '-c': IP_VS_TUNNEL_ENCAP_FLAG.NOCSUM,
+  '+c': IP_VS_TUNNEL_ENCAP_FLAG.CSUM,
+  'r+c': IP_VS_TUNNEL_ENCAP_FLAG.REMCSUM,
+};
 
 /**
  * `--tun-info` (ipvsadm 1.30+): "  -> %-28s %-7s %-13s %-6d %-10u %-10u" with fwd_tun_info(): "ipip",

@@ -156,7 +156,7 @@ export const IPVS_INFO_ATTR = {
   CONN_TAB_SIZE: 2,
 } as const;
 
-/** #define IP_VS_SVC_F_* (ip_vs.h) */
+/** #define IP_VS_SVC_F_* (ip_vs.h): every service flag there is, bit n being 2 to the power n. */
 export const IP_VS_SVC_F = {
   PERSISTENT: 0x0001,
   HASHED: 0x0002,
@@ -164,6 +164,16 @@ export const IP_VS_SVC_F = {
   SCHED1: 0x0008,
   SCHED2: 0x0010,
   SCHED3: 0x0020,
+} as const;
+
+/** How many IP_VS_SVC_F_* bits there are (LVS-MIB's lvsServiceFlags names one for each). */
+export const IP_VS_SVC_F_COUNT = Object.keys(IP_VS_SVC_F).length;
+
+/** #define IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM (0), _CSUM (1 << 0), _REMCSUM (1 << 1) (ip_vs.h) */
+export const IP_VS_TUNNEL_ENCAP_FLAG = {
+  NOCSUM: 0,
+  CSUM: 1 << 0,
+  REMCSUM: 1 << 1,
 } as const;
 
 /** #define IP_VS_CONN_F_FWD_MASK 0x0007 and the methods under it (ip_vs.h). */
