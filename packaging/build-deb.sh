@@ -5,7 +5,8 @@
 #
 # The checkout is never modified: the files git knows (tracked, plus untracked ones that are not ignored) are
 # copied to a temporary folder where `npm ci` and `tsc` run; the production dependencies are installed on their
-# own with `npm ci --omit=dev`. Needs node and npm (>= 20.11), dpkg-deb, tar and gzip; not root.
+# own with `npm ci --omit=dev`, and each of them must accept package.json's engines.node floor. Needs node and
+# npm (>= 20.19: the build tools' floor, not the package's), dpkg-deb, tar and gzip; not root.
 #
 # Environment:
 #   DEB_ARCH           Debian architecture to package for (default: `dpkg --print-architecture`)
@@ -122,6 +123,13 @@ cp "$SRC/package.json" "$SRC/package-lock.json" "$PROD/"
 log "npm ci --omit=dev (runtime dependencies)"
 (cd "$PROD" && npm ci --omit=dev --ignore-scripts "${NPM_FLAGS[@]}")
 rm -rf "$PROD/node_modules/.bin"
+# The floor in the Depends line must hold for every bundled package, not only for our own code: a dependency whose
+# engines.node excludes it (pino 10's thread-stream wants Node 20) stops the build here.
+if ! problems="$(node "$DEB_TOOLS" engines "$PROD" "$NODE_MIN")"; then
+  die "runtime dependencies that do not declare support for Node.js $NODE_MIN (package.json engines.node):
+$problems"
+fi
+log "every runtime dependency accepts Node.js $NODE_MIN (engines.node)"
 if [[ -d "$PROD/node_modules/netlink/prebuilds" ]]; then
   compgen -G "$PROD/node_modules/netlink/prebuilds/$PREBUILD/node.napi.node" >/dev/null ||
     die "node_modules/netlink has no prebuilds/$PREBUILD/node.napi.node"

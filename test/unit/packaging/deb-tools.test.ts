@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
  * packaging/deb-tools.mjs through its command line, exactly as packaging/build-deb.sh calls it: the package.json
- * fields behind the Version and Depends lines, and the bundled packages' lines of debian/copyright.
+ * fields behind the Version and Depends lines, the bundled packages' lines of debian/copyright, and the check that
+ * every bundled package accepts the Node.js floor.
  */
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
@@ -124,5 +125,101 @@ describe('deb-tools licenses', () => {
     expect(r.status).not.toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('ENOENT');
+  });
+});
+
+describe('deb-tools engines', () => {
+  /** A node_modules whose one package declares `range` as its engines.node. */
+  const withRange = (name: string, range: unknown): string =>
+    tree(join(work, 'engines', name), { 'node_modules/dep/package.json': { name: 'dep', version: '1.0.0', engines: { node: range } } });
+
+  // [engines.node, Node.js version, accepted], with npm's reading of each (node-semver's README).
+  const table: [string, string, boolean][] = [
+    ['*', '18.19', true],
+    ['', '18.19', true],
+    ['>=18.19', '18.19', true],
+    ['>=18.19', '18.18.9', false],
+    ['>=20', '18.19', false],
+    ['>= 10.x', '18.19', true],
+    ['>18.19', '18.19.0', false],
+    ['>18.19', '18.20.0', true],
+    ['>18.19.0', '18.19.1', true],
+    ['<18', '18.0.0', false],
+    ['<=18', '18.99.0', true],
+    ['<=18.18', '18.19.0', false],
+    ['>=14 <18', '18.19', false],
+    ['>=14 <19', '18.19', true],
+    ['=18.19.0', '18.19.0', true],
+    ['18.19.1', '18.19.0', false],
+    ['18.x', '18.19', true],
+    ['18', '19.0.0', false],
+    ['~18.18', '18.19', false],
+    ['~18.19', '18.19.5', true],
+    ['~>18.19', '18.20.0', false],
+    ['^18 || ^20 || >= 21', '18.19', true],
+    ['^18 || ^20 || >= 21', '19.0.0', false],
+    ['^18.20', '18.19.1', false],
+    ['^0.2.3', '0.2.9', true],
+    ['^0.2.3', '0.3.0', false],
+    ['^0.0.3', '0.0.4', false],
+    ['16 - 18', '18.19', true],
+    ['16 - 18.18', '18.19', false],
+    ['^20.19.0 || >=22.12.0', '18.19', false],
+    ['^20.19.0 || >=22.12.0', '20.19.2', true],
+  ];
+
+  it.each(table)("engines.node '%s' with Node.js %s: accepted %s", (range, version, accepted) => {
+    const r = tool('engines', withRange(`${range}-${version}`.replace(/[^\w.-]/g, '_'), range), version);
+    expect(r.stderr).toBe('');
+    if (accepted) {
+      expect(r).toEqual({ status: 0, stdout: '', stderr: '' });
+    } else {
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe(` dep 1.0.0: engines.node '${range}' excludes Node.js ${version.split('.').concat(['0', '0']).slice(0, 3).join('.')}\n`);
+    }
+  });
+
+  it('names every package that excludes the version, nested ones too, and passes those without engines', () => {
+    const lib = tree(join(work, 'engines', 'several'), {
+      'node_modules/free/package.json': { name: 'free', version: '1.0.0' },
+      'node_modules/old/package.json': { name: 'old', version: '2.0.0', engines: { node: '>=10' } },
+      'node_modules/old/node_modules/thread-stream/package.json': { name: 'thread-stream', version: '4.2.1', engines: { node: '>=20' } },
+      'node_modules/@s/new/package.json': { name: '@s/new', version: '3.0.0', engines: { node: '^20.19.0 || >=22.12.0' } },
+    });
+    expect(tool('engines', lib, '18.19')).toEqual({
+      status: 1,
+      stdout:
+        " @s/new 3.0.0: engines.node '^20.19.0 || >=22.12.0' excludes Node.js 18.19.0\n" +
+        " thread-stream 4.2.1: engines.node '>=20' excludes Node.js 18.19.0\n",
+      stderr: '',
+    });
+    expect(tool('engines', lib, '22.12')).toEqual({ status: 0, stdout: '', stderr: '' });
+  });
+
+  it('fails on a range it cannot read rather than passing it', () => {
+    for (const range of ['>=18.0.0-rc.1', 'latest', '>=18 <', 18]) {
+      const r = tool('engines', withRange(`bad-${String(range).replace(/[^\w.-]/g, '_')}`, range), '18.19');
+      expect({ range, status: r.status }).toEqual({ range, status: 1 });
+      expect(r.stdout).toMatch(/^ dep 1\.0\.0: engines\.node '.*' (unreadable|excludes)/);
+    }
+  });
+
+  it("accepts this repository's Node.js floor for its runtime dependencies", () => {
+    // The same check build-deb.sh runs on its `npm ci --omit=dev` tree, here on the runtime dependencies as
+    // package-lock.json resolves them: no engines.node of theirs may exclude package.json's floor.
+    const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; engines?: { node?: string } }>;
+    };
+    const own = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { engines: { node: string } };
+    const floor = /^>=\s*([\d.]+)$/.exec(own.engines.node)?.[1];
+    expect(floor, own.engines.node).toBeDefined();
+    const files: Record<string, object> = {};
+    for (const [path, entry] of Object.entries(lock.packages)) {
+      if (path === '' || entry.dev === true) continue;
+      files[`${path}/package.json`] = { name: path.replace(/^.*node_modules\//, ''), version: '0', engines: entry.engines ?? {} };
+    }
+    expect(Object.keys(files).length).toBeGreaterThan(3);
+    const r = tool('engines', tree(join(work, 'engines', 'lock'), files), floor as string);
+    expect(r).toEqual({ status: 0, stdout: '', stderr: '' });
   });
 });
