@@ -1,5 +1,6 @@
 import { DEFAULT_AGENTX_SOCKET, parseTransportAddress, type TransportAddress } from '../agentx/transport.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { parseSourceSpec, SourceSpecError } from './source-spec.js';
 
 /**
  * The daemon's settings, one definition shared by the command line and the config file: the same keys (the long
@@ -8,6 +9,7 @@ import { LOG_LEVELS, type LogLevel } from './logger.js';
 
 export interface Settings {
   readonly address: TransportAddress;
+  /** The --source text, as parseSourceSpec() accepts it. */
   readonly source: string;
   /** While SNMP requests come: served data is at most this old (plus one read). */
   readonly intervalMs: number;
@@ -104,8 +106,11 @@ export function resolveSettings(file: RawSettings, flags: RawSettings): Settings
   if (!(LOG_LEVELS as readonly string[]).includes(levelText)) fail('log-level', level, `one of ${LOG_LEVELS.join(', ')}`);
   const source = pick('source');
   const sourceText = text('source', source).trim();
-  if (!/^(netlink|ipvsadm(:.+)?|file:.+|sim(:.*)?)$/.test(sourceText)) {
-    fail('source', source, 'netlink, ipvsadm[:PATH], file:PATH or sim[:OPTIONS]');
+  try {
+    parseSourceSpec(sourceText);
+  } catch (err) {
+    if (!(err instanceof SourceSpecError)) throw err;
+    fail('source', source, err.expected);
   }
   const intervalMs = seconds('interval', pick('interval'), 0.1, 86400);
   const idle = pick('idle-interval');

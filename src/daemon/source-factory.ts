@@ -1,28 +1,28 @@
 import { FileSource } from '../ipvs/file-source.js';
 import { IpvsadmSource } from '../ipvs/ipvsadm/ipvsadm-source.js';
 import { NetlinkSource } from '../ipvs/netlink-source.js';
-import { parseSimSpec, SimSource } from '../ipvs/sim-source.js';
+import { SimSource } from '../ipvs/sim-source.js';
 import type { Source } from '../ipvs/source.js';
 import { UsageError } from './cli.js';
+import { parseSourceSpec, SourceSpecError, type SourceSpec } from './source-spec.js';
 
-/** Builds the source a --source value names (see USAGE in cli.ts). */
-export async function createSource(spec: string): Promise<Source> {
-  if (spec === 'sim' || spec.startsWith('sim:')) {
-    try {
-      return new SimSource(parseSimSpec(spec));
-    } catch (err) {
-      throw new UsageError(`--source ${(err as Error).message}`);
-    }
+/** Builds the source a --source value names (source-spec.ts; USAGE in cli.ts). */
+export async function createSource(text: string): Promise<Source> {
+  let spec: SourceSpec;
+  try {
+    spec = parseSourceSpec(text);
+  } catch (err) {
+    if (err instanceof SourceSpecError) throw new UsageError(`--source: ${err.message}`);
+    throw err;
   }
-  if (spec.startsWith('file:')) {
-    const path = spec.slice(5);
-    if (path === '') throw new UsageError('--source file:PATH needs a path');
-    return new FileSource(path);
+  switch (spec.kind) {
+    case 'netlink':
+      return new NetlinkSource({});
+    case 'ipvsadm':
+      return new IpvsadmSource(spec.path === undefined ? {} : { path: spec.path });
+    case 'file':
+      return new FileSource(spec.path);
+    case 'sim':
+      return new SimSource(spec.options);
   }
-  if (spec === 'netlink') return new NetlinkSource({});
-  if (spec === 'ipvsadm' || spec.startsWith('ipvsadm:')) {
-    const path = spec.slice('ipvsadm:'.length);
-    return new IpvsadmSource(spec === 'ipvsadm' ? {} : { path });
-  }
-  throw new UsageError(`--source "${spec}": expected netlink, ipvsadm[:PATH], file:PATH or sim[:OPTIONS]`);
 }

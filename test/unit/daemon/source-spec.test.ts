@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { resolveSettings } from '../../../src/daemon/settings.js';
+import { createSource } from '../../../src/daemon/source-factory.js';
+import { parseSourceSpec, SourceSpecError } from '../../../src/daemon/source-spec.js';
+import { DEFAULT_SIM } from '../../../src/ipvs/sim-source.js';
+
+describe('parseSourceSpec', () => {
+  it('reads every form', () => {
+    expect(parseSourceSpec('netlink')).toEqual({ kind: 'netlink' });
+    expect(parseSourceSpec('ipvsadm')).toEqual({ kind: 'ipvsadm', path: undefined });
+    expect(parseSourceSpec('ipvsadm:/usr/sbin/ipvsadm')).toEqual({ kind: 'ipvsadm', path: '/usr/sbin/ipvsadm' });
+    expect(parseSourceSpec('file:/var/lib/lvs/snap.json')).toEqual({ kind: 'file', path: '/var/lib/lvs/snap.json' });
+    expect(parseSourceSpec('file:C:x')).toEqual({ kind: 'file', path: 'C:x' });
+    expect(parseSourceSpec('sim')).toEqual({ kind: 'sim', options: DEFAULT_SIM });
+    expect(parseSourceSpec('sim:services=5,seed=9')).toEqual({ kind: 'sim', options: { ...DEFAULT_SIM, services: 5, seed: 9 } });
+  });
+
+  it.each([
+    ['kernel', /expected netlink, ipvsadm\[:PATH\], file:PATH or sim\[:OPTIONS\]$/],
+    ['netlink:x', /expected netlink, ipvsadm/],
+    ['simulator', /expected netlink, ipvsadm/],
+    ['file:', /expected file:PATH with a path/],
+    ['ipvsadm:', /expected ipvsadm:PATH with a path/],
+    ['file', /expected netlink, ipvsadm/],
+    ['sim:services=many', /expected sim\[:OPTIONS\] \(sim: "services=many"/],
+  ])('refuses %j', (text, message) => {
+    expect(() => parseSourceSpec(text)).toThrow(SourceSpecError);
+    expect(() => parseSourceSpec(text)).toThrow(message);
+  });
+
+  it('is what the settings validate and the factory builds from', async () => {
+    const source = (value: string) => resolveSettings({}, { source: { value, origin: '--source' } }).source;
+    expect(source(' sim:reals=2 ')).toBe('sim:reals=2');
+    expect(() => source('sim:reals=x')).toThrow('--source: source "sim:reals=x": expected sim[:OPTIONS] (sim: "reals=x"');
+    expect(() => source('file:')).toThrow('--source: source "file:": expected file:PATH with a path');
+    await expect(createSource('ipvsadm:')).rejects.toThrow('--source: source "ipvsadm:": expected ipvsadm:PATH with a path');
+    const sim = await createSource('sim:services=3,reals=1');
+    try {
+      expect((await sim.read()).services).toHaveLength(3);
+    } finally {
+      await sim.close();
+    }
+    const file = await createSource('file:/nonexistent/snap.json');
+    await file.close();
+    expect(file.name).toContain('/nonexistent/snap.json');
+  });
+});
