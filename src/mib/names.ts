@@ -1,7 +1,7 @@
 import { formatAddress, parseAddress } from '../ipvs/address.js';
 import { realName, serviceName } from '../ipvs/service-key.js';
 import { protocolOfName } from '../ipvs/protocol.js';
-import type { ServiceKey } from '../ipvs/snapshot.js';
+import type { RealServer, ServiceKey } from '../ipvs/snapshot.js';
 
 /**
  * Reading the canonical row names back (for `lvs-agentx oid`): any spelling of the same service or real server
@@ -13,8 +13,12 @@ export class NameError extends Error {
 }
 
 const SERVICE_FORMS = 'TCP/10.0.0.1:80, UDP/[2001:db8::1]:53, SCTP/10.0.0.1:9000, FWM/7 or FWM6/7';
+const REAL_FORMS = '10.0.0.2:80 or [2001:db8::2]:80';
 
-function hostPort(text: string, what: string, forms: string): { family: 'inet' | 'inet6'; address: string; port: number } {
+/** A real server as its name identifies it. */
+export type RealEndpoint = Pick<RealServer, 'family' | 'address' | 'port'>;
+
+function hostPort(text: string, what: string, forms: string): RealEndpoint {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
   const port = Number(m?.[3]);
   if (!m || port > 65535) throw new NameError(`${what} "${text}": expected ${forms}`);
@@ -29,6 +33,7 @@ function hostPort(text: string, what: string, forms: string): { family: 'inet' |
   return { family: parsed.family, address: formatAddress(parsed.family, parsed.bytes), port };
 }
 
+/** The service a name in any spelling stands for; throws NameError for a text that names none. */
 export function parseServiceName(text: string): ServiceKey {
   const fw = /^(FWM6?)\/(\d{1,10})$/i.exec(text);
   if (fw) {
@@ -46,6 +51,32 @@ export function canonicalServiceName(text: string): string {
   return serviceName(parseServiceName(text));
 }
 
+/** The real server a name in any spelling stands for; throws NameError for a text that names none. */
+export function parseRealName(text: string): RealEndpoint {
+  return hostPort(text, 'real server', REAL_FORMS);
+}
+
 export function canonicalRealName(text: string): string {
-  return realName(hostPort(text, 'real server', '10.0.0.2:80 or [2001:db8::2]:80'));
+  return realName(parseRealName(text));
+}
+
+/** The service `name` stands for when it is canonical (what serviceName() writes), else undefined. */
+export function serviceOfCanonicalName(name: string): ServiceKey | undefined {
+  return ifCanonical(name, parseServiceName, serviceName);
+}
+
+/** The real server `name` stands for when it is canonical (what realName() writes), else undefined. */
+export function realOfCanonicalName(name: string): RealEndpoint | undefined {
+  return ifCanonical(name, parseRealName, realName);
+}
+
+function ifCanonical<T>(name: string, parse: (text: string) => T, format: (parsed: T) => string): T | undefined {
+  let parsed: T;
+  try {
+    parsed = parse(name);
+  } catch (err) {
+    if (err instanceof NameError) return undefined;
+    throw err;
+  }
+  return format(parsed) === name ? parsed : undefined;
 }

@@ -1,7 +1,8 @@
 import type { Oid } from '../agentx/pdu.js';
-import type { Snapshot } from '../ipvs/snapshot.js';
+import type { Family, Snapshot } from '../ipvs/snapshot.js';
 import { LVS_REAL_ENTRY, LVS_SERVICE_ENTRY, REAL_COLUMNS, SERVICE_COLUMNS, type ColumnDef } from '../mib/lvs-mib.js';
 import { buildRows } from '../mib/model.js';
+import { realOfCanonicalName, serviceOfCanonicalName } from '../mib/names.js';
 import { rowIndex, type RealRow, type ServiceRow } from '../mib/rows.js';
 
 /**
@@ -82,32 +83,31 @@ export function columnOid(entry: Oid, column: number, index: Oid): string {
   return [...entry, column, ...index].join('.');
 }
 
-const IPV4_HOST_PORT = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/;
-const IPV6_HOST_PORT = /^\[([0-9a-f:]+)\]:(\d+)$/;
-
 /** Hex of the UTF-8 bytes: the fallback for a name that is not in canonical form. */
 function hexOf(text: string): string {
   return Buffer.from(text, 'utf8').toString('hex');
 }
 
 /**
- * One '_'-free token sequence for "host:port" ("10.0.0.2:80" → 10.0.0.2_80, "[2001:db8::2]:80" →
- * 6_2001-db8--2_80 with `tag6`), or undefined when the text is not canonical.
+ * One '_'-free token sequence for an address and port (10.0.0.2 port 80 → 10.0.0.2_80; 2001:db8::2 port 80 →
+ * 6_2001-db8--2_80 with `tag6`).
  */
-function hostPortTokens(text: string, tag: string): string[] | undefined {
-  const v4 = IPV4_HOST_PORT.exec(text);
-  if (v4) return [tag, v4[1] as string, v4[2] as string];
-  const v6 = IPV6_HOST_PORT.exec(text);
-  if (v6) return [`${tag}6`, (v6[1] as string).replace(/:/g, '-'), v6[2] as string];
-  return undefined;
+function hostPortTokens(tag: string, family: Family, address: string, port: number): string[] {
+  if (family === 'inet') return [tag, address, String(port)];
+  return [`${tag}6`, address.replace(/:/g, '-'), String(port)];
 }
 
+/** The tokens of a service name: read by the canonical name parser; hex for a name that is not canonical. */
 function serviceTokens(name: string): string[] {
-  const fwm = /^(FWM6?)\/(\d+)$/.exec(name);
-  if (fwm) return [(fwm[1] as string).toLowerCase(), fwm[2] as string];
-  const addr = /^(TCP|UDP|SCTP)\/(.*)$/.exec(name);
-  const tokens = addr ? hostPortTokens(addr[2] as string, (addr[1] as string).toLowerCase()) : undefined;
-  return tokens ?? ['x', hexOf(name)];
+  const key = serviceOfCanonicalName(name);
+  if (key === undefined) return ['x', hexOf(name)];
+  if (key.kind === 'fwmark') return [key.family === 'inet6' ? 'fwm6' : 'fwm', String(key.fwmark)];
+  return hostPortTokens(key.protocol, key.family, key.address, key.port);
+}
+
+function realTokens(name: string): string[] {
+  const real = realOfCanonicalName(name);
+  return real === undefined ? ['realx', hexOf(name)] : hostPortTokens('real', real.family, real.address, real.port);
 }
 
 /**
@@ -128,7 +128,7 @@ function serviceTokens(name: string): string[] {
  */
 export function targetName(service: string, real?: string, suffix?: 'conns' | 'rate'): string {
   const tokens = [PREFIX, ...serviceTokens(service)];
-  if (real !== undefined) tokens.push(...(hostPortTokens(real, 'real') ?? ['realx', hexOf(real)]));
+  if (real !== undefined) tokens.push(...realTokens(real));
   if (suffix !== undefined) tokens.push(suffix);
   return tokens.join('_');
 }

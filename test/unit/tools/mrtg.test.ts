@@ -244,6 +244,7 @@ describe('targetName', () => {
     expect(targetName('FWM/7', '10.0.0.2:80')).toBe('lvs_fwm_7_real_10.0.0.2_80');
     expect(targetName('FWM6/7', '[2001:db8::2]:80', 'conns')).toBe('lvs_fwm6_7_real6_2001-db8--2_80_conns');
     expect(targetName('TCP/10.0.0.1:80', undefined, 'rate')).toBe('lvs_tcp_10.0.0.1_80_rate');
+    expect(targetName('TCP/[::ffff:10.0.0.1]:443', '[::ffff:10.0.0.2]:443')).toBe('lvs_tcp6_--ffff-10.0.0.1_443_real6_--ffff-10.0.0.2_443');
   });
 
   it('falls back to hex for names that are not canonical', () => {
@@ -267,6 +268,8 @@ describe('targetName', () => {
       'TCP/[::]:0',
       'TCP/[::1]:1',
       'TCP/[::11]:',
+      'TCP/[::ffff:10.0.0.1]:80',
+      'TCP/[::ffff:a00:1]:80',
       'FWM/7',
       'FWM6/7',
       'FWM/67',
@@ -279,6 +282,8 @@ describe('targetName', () => {
       'TCP/10.0.0.1_80',
       'tcp/10.0.0.1:80',
       'TCP/10.0.0.1-80',
+      'TCP/010.0.0.1:80',
+      'TCP/10.0.0.1:080',
       'X',
       '',
       'lvs_tcp_10.0.0.1_80',
