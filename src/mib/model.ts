@@ -14,7 +14,8 @@ import {
 import { runToEnd } from '../util/time-slices.js';
 import type { Change } from './changes.js';
 import type { AgentStatus, TimeStampOf } from './lvs-mib.js';
-import { compareNames, realRowKey, type RealRow, type Rows, type ServiceRow } from './rows.js';
+import { realRowKey, type RealRow, type Rows, type ServiceRow } from './rows.js';
+import { compareNames } from './string-index.js';
 import { StatsStore } from './stats-store.js';
 import { MibView } from './view.js';
 

@@ -26,35 +26,6 @@ export function compareOidTail(a: Oid, offset: number, b: Oid): number {
   return la - b.length;
 }
 
-/**
- * Compares the tail of `a` from `offset` with the string indexes of `first` and then `second` (each its length,
- * then one sub-identifier per character), as compareOidTail would with those sub-identifiers, without building
- * them. The names are canonical LVS-MIB names, which are ASCII, so a character is an octet.
- */
-export function compareTailWithNames(a: Oid, offset: number, first: string, second?: string): number {
-  let p = offset;
-  for (let part = 0; part < 2; part++) {
-    const name = part === 0 ? first : second;
-    if (name === undefined) break;
-    if (p >= a.length) return -1;
-    const len = a[p++] as number;
-    if (len !== name.length) return len < name.length ? -1 : 1;
-    for (let i = 0; i < name.length; i++) {
-      if (p >= a.length) return -1;
-      const x = a[p++] as number;
-      const y = name.charCodeAt(i);
-      if (x !== y) return x < y ? -1 : 1;
-    }
-  }
-  return p < a.length ? 1 : 0;
-}
-
-/** Appends the string index of an ASCII name (its length, then its characters) to `out`. */
-export function appendStringIndex(out: number[], name: string): void {
-  out.push(name.length);
-  for (let i = 0; i < name.length; i++) out.push(name.charCodeAt(i));
-}
-
 export function isPrefixOf(prefix: Oid, oid: Oid): boolean {
   if (prefix.length > oid.length) return false;
   for (let i = 0; i < prefix.length; i++) if (prefix[i] !== oid[i]) return false;

@@ -1,6 +1,6 @@
 import type { Oid } from '../agentx/pdu.js';
 import type { RealServer, Service, Stats } from '../ipvs/snapshot.js';
-import { encodeStringIndex } from './string-index.js';
+import { appendStringIndex } from './string-index.js';
 
 /**
  * Table rows as the MIB serves them, sorted by their index OIDs. The index is the row's identity (its canonical
@@ -36,11 +36,13 @@ export interface RealRow {
 /**
  * The row's index sub-identifiers: lvsServiceName, then lvsRealName for a real server row. Built on each call:
  * rows keep only their names (a 110,000-row table would otherwise hold ~35 MB of index arrays per snapshot), and
- * the MIB view compares OIDs with the names directly (oid.ts compareTailWithNames).
+ * the MIB view compares OIDs with the names directly (string-index.ts compareTailWithIndexes).
  */
 export function rowIndex(row: ServiceRow | RealRow): Oid {
-  if ('real' in row) return [...encodeStringIndex(row.service.name), ...encodeStringIndex(row.name)];
-  return encodeStringIndex(row.name);
+  const out: number[] = [];
+  if ('real' in row) appendStringIndex(out, row.service.name);
+  appendStringIndex(out, row.name);
+  return out;
 }
 
 /** Key under which discontinuity times are tracked for a real server row. */
@@ -51,13 +53,4 @@ export function realRowKey(service: string, real: string): string {
 export interface Rows {
   readonly services: readonly ServiceRow[];
   readonly reals: readonly RealRow[];
-}
-
-/**
- * SNMP order of two canonical names as string indexes: shorter first (the length is the first sub-identifier),
- * then octet by octet. Canonical names are ASCII, so UTF-16 code unit order is octet order.
- */
-export function compareNames(a: string, b: string): number {
-  if (a.length !== b.length) return a.length - b.length;
-  return a < b ? -1 : a > b ? 1 : 0;
 }

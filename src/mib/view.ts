@@ -12,8 +12,9 @@ import {
   type ScalarContext,
   type TimeStampOf,
 } from './lvs-mib.js';
-import { appendStringIndex, compareOidTail, compareOids, compareTailWithNames, isPrefixOf } from './oid.js';
+import { compareOidTail, compareOids, isPrefixOf } from './oid.js';
 import type { RealRow, Rows, ServiceRow } from './rows.js';
+import { appendStringIndex, compareTailWithIndexes } from './string-index.js';
 import { END_OF_MIB_VIEW, NO_SUCH_INSTANCE, NO_SUCH_OBJECT } from './values.js';
 
 /**
@@ -151,12 +152,12 @@ interface RowIndexing<Row> {
 }
 
 const serviceIndex: RowIndexing<ServiceRow> = {
-  compare: (row, name, offset) => compareTailWithNames(name, offset, row.name),
+  compare: (row, name, offset) => compareTailWithIndexes(name, offset, row.name),
   append: (row, out) => appendStringIndex(out, row.name),
 };
 
 const realIndex: RowIndexing<RealRow> = {
-  compare: (row, name, offset) => compareTailWithNames(name, offset, row.service.name, row.name),
+  compare: (row, name, offset) => compareTailWithIndexes(name, offset, row.service.name, row.name),
   append: (row, out) => {
     appendStringIndex(out, row.service.name);
     appendStringIndex(out, row.name);

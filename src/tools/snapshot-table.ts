@@ -1,7 +1,7 @@
 import { IP_VS_SVC_F } from '../ipvs/netlink/ipvs-constants.js';
 import { realName, serviceName } from '../ipvs/service-key.js';
 import { statOf, type Snapshot, type Stats } from '../ipvs/snapshot.js';
-import { compareNames } from '../mib/rows.js';
+import { compareNames } from '../mib/string-index.js';
 
 /**
  * `lvs-agentx snapshot`: what the agent would serve, as a table in the spirit of `ipvsadm -Ln --stats`, rows in

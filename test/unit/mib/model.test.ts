@@ -3,7 +3,7 @@ import { countersWentBackwards, makeStats, setStatNumber, STAT, type RealServer,
 import { simSnapshot } from '../../../src/ipvs/sim-source.js';
 import type { Change } from '../../../src/mib/changes.js';
 import { TableModel } from '../../../src/mib/model.js';
-import { compareNames } from '../../../src/mib/rows.js';
+import { compareNames } from '../../../src/mib/string-index.js';
 import { named } from '../plain-stats.js';
 
 const INFO: Snapshot['info'] = { version: '1.2.1', connTableSize: 4096, tcpTimeout: 900, tcpFinTimeout: 120, udpTimeout: 300, daemons: [] };

@@ -6,7 +6,7 @@ import { REAL_COLUMNS, SCALARS, SERVICE_COLUMNS, type AgentStatus } from '../../
 import { compareOids } from '../../../src/mib/oid.js';
 import { buildRows, TableModel } from '../../../src/mib/model.js';
 import { rowIndex } from '../../../src/mib/rows.js';
-import { decodeStringIndex, encodeStringIndex } from '../../../src/mib/string-index.js';
+import { encodeStringIndex } from '../../../src/mib/string-index.js';
 import { mulberry32 } from '../seeded-random.js';
 import type { MibView } from '../../../src/mib/view.js';
 import { named } from '../plain-stats.js';
@@ -27,24 +27,6 @@ function allInstances(snapshot: Snapshot): Oid[] {
   for (const c of REAL_COLUMNS) for (const r of rows.reals) out.push([...ROOT, 18, 1, c.subid, ...rowIndex(r)]);
   return out.sort(compareOids);
 }
-
-describe('string index (RFC 2578 section 7.7, non-IMPLIED)', () => {
-  it('is the length followed by the octets', () => {
-    expect(encodeStringIndex('FWM/7')).toEqual([5, 70, 87, 77, 47, 55]);
-    expect(encodeStringIndex('TCP/10.0.0.1:80')).toEqual([15, 84, 67, 80, 47, 49, 48, 46, 48, 46, 48, 46, 49, 58, 56, 48]);
-  });
-  it('decodes what it encodes and refuses what cannot be a string index', () => {
-    const oid = [9, ...encodeStringIndex('UDP/[2001:db8::1]:53'), 7];
-    expect(decodeStringIndex(oid, 1)).toEqual({ text: 'UDP/[2001:db8::1]:53', next: oid.length - 1 });
-    expect(decodeStringIndex([5, 65, 66], 0)).toBeUndefined(); // length runs past the OID
-    expect(decodeStringIndex([1, 256], 0)).toBeUndefined(); // not an octet
-  });
-  it('orders shorter names first, as SNMP does', () => {
-    const names = ['TCP/10.0.0.1:80', 'FWM/10', 'FWM/7', 'TCP/10.0.0.1:8'];
-    const sorted = [...names].sort((a, b) => compareOids(encodeStringIndex(a), encodeStringIndex(b)));
-    expect(sorted).toEqual(['FWM/7', 'FWM/10', 'TCP/10.0.0.1:8', 'TCP/10.0.0.1:80']);
-  });
-});
 
 describe('MibView', () => {
   const snapshot = simSnapshot({ services: 30, reals: 4, churn: 0, seed: 3 }, 2);
