@@ -6,17 +6,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIST, parseDaemons, parseTimeouts, RATE, STATS, TUN_INFO } from '../../../src/ipvs/ipvsadm/formats.js';
-import { invocationError, IpvsadmSource, type Runner } from '../../../src/ipvs/ipvsadm/ipvsadm-source.js';
-import { IpvsadmParseError, parseListing } from '../../../src/ipvs/ipvsadm/listing.js';
-import { IpvsadmOutputError, snapshotFromIpvsadm } from '../../../src/ipvs/ipvsadm/merge.js';
-import { IpvsReadError } from '../../../src/ipvs/read-error.js';
-import { realName, serviceName } from '../../../src/ipvs/service-key.js';
-import { snapshotFromJson } from '../../../src/ipvs/snapshot-json.js';
-import type { Snapshot } from '../../../src/ipvs/snapshot.js';
-import { named, plainStats } from '../plain-stats.js';
+import { LIST, parseDaemons, parseTimeouts, RATE, STATS, TUN_INFO } from '../../../../src/ipvs/ipvsadm/formats.js';
+import { invocationError, IpvsadmSource, type Runner } from '../../../../src/ipvs/ipvsadm/ipvsadm-source.js';
+import { IpvsadmParseError, parseListing } from '../../../../src/ipvs/ipvsadm/listing.js';
+import { IpvsadmOutputError, snapshotFromIpvsadm } from '../../../../src/ipvs/ipvsadm/merge.js';
+import { IpvsReadError } from '../../../../src/ipvs/read-error.js';
+import { realName, serviceName } from '../../../../src/ipvs/service-key.js';
+import { snapshotFromJson } from '../../../../src/ipvs/snapshot-json.js';
+import type { Snapshot } from '../../../../src/ipvs/snapshot.js';
+import { named, plainStats } from '../../plain-stats.js';
 
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/ipvsadm');
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/ipvsadm');
 const fixture = (name: string): string => readFileSync(path.join(dir, `${name}.txt`), 'utf8');
 
 const ALL = {

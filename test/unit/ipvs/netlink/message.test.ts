@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AttrBuilder, AttrSet, parseAttrs } from '../../../src/ipvs/netlink/attr.js';
-import { NLM_F, NLMSG } from '../../../src/ipvs/netlink/constants.js';
-import { NetlinkDecodeError, NetlinkError } from '../../../src/ipvs/netlink/errors.js';
+import { AttrBuilder, AttrSet, parseAttrs } from '../../../../src/ipvs/netlink/attr.js';
+import { NLM_F, NLMSG } from '../../../../src/ipvs/netlink/constants.js';
+import { NetlinkDecodeError, NetlinkError } from '../../../../src/ipvs/netlink/errors.js';
 import {
   decodeDone,
   decodeError,
@@ -12,9 +12,9 @@ import {
   encodeMessage,
   setSequence,
   splitMessages,
-} from '../../../src/ipvs/netlink/message.js';
-import { ReplyCollector } from '../../../src/ipvs/netlink/reply.js';
-import { attr, concat, genl, hex, nlmsg, ORDERS, s32, str, toHex, u16, u32, u64 } from './nl.js';
+} from '../../../../src/ipvs/netlink/message.js';
+import { ReplyCollector } from '../../../../src/ipvs/netlink/reply.js';
+import { attr, concat, genl, hex, nlmsg, ORDERS, s32, str, toHex, u16, u32, u64 } from '../nl.js';
 
 function decodeErrorOf(thrown: () => unknown): NetlinkDecodeError {
   try {
@@ -367,7 +367,7 @@ describe('ReplyCollector', () => {
 
 describe('ByteWriter', () => {
   it('keeps every byte when it grows past its first buffer, whatever the write', async () => {
-    const { ByteWriter } = await import('../../../src/ipvs/netlink/bytes.js');
+    const { ByteWriter } = await import('../../../../src/ipvs/netlink/bytes.js');
     for (const o of ORDERS) {
       const w = new ByteWriter(o);
       const want: number[] = [];
