@@ -5,6 +5,9 @@
 #   scripts/install-deps.sh --kernel    the above, plus the kernel tests' packages (qemu, busybox-static, ipvsadm, gcc-12, make);
 #                                       the guest kernel itself is fetched by scripts/kernel/prepare.sh
 #   LVS_INSTALL_KERNEL_DEPS=1 scripts/install-deps.sh    same as --kernel
+#   scripts/install-deps.sh --distro    the above, plus debootstrap and iproute2 for the clean-root package test
+#                                       (test/packaging/distro/run.sh)
+#   scripts/install-deps.sh --arm64     --distro, plus qemu-user-static and binfmt-support (arm64 roots, emulated)
 #
 # Runs as root (CI does); elsewhere it uses sudo for the apt-get and daemon steps. Every failure stops it.
 set -Eeuo pipefail
@@ -17,6 +20,10 @@ BASE_PACKAGES=(snmpd snmp snmptrapd smitools mrtg systemd adduser)
 # Debian packages for the kernel tests (an IPVS kernel booted under qemu).
 # gcc-12 and make build the test-only lvs_inject module against the guest kernel's headers.
 KERNEL_PACKAGES=(qemu-system-x86 busybox-static ipvsadm gcc-12 make)
+# Debian packages for the package test in clean debootstrap roots (unshare and setpriv are util-linux, essential).
+DISTRO_PACKAGES=(debootstrap iproute2)
+# ... and for its arm64 roots on an amd64 machine: arm64 binaries run under qemu through binfmt_misc.
+ARM64_PACKAGES=(qemu-user-static binfmt-support)
 
 log() { printf 'install-deps: %s\n' "$*"; }
 die() {
@@ -26,13 +33,17 @@ die() {
 trap 'die "command failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 usage() {
-  sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 WANT_KERNEL="${LVS_INSTALL_KERNEL_DEPS:-0}"
+WANT_DISTRO=0
+WANT_ARM64=0
 for arg in "$@"; do
   case "$arg" in
     --kernel) WANT_KERNEL=1 ;;
+    --distro) WANT_DISTRO=1 ;;
+    --arm64) WANT_DISTRO=1 WANT_ARM64=1 ;;
     -h | --help)
       usage
       exit 0
@@ -243,6 +254,8 @@ if [[ "$WANT_KERNEL" == 1 ]]; then
 else
   log "kernel test dependencies skipped (use --kernel)"
 fi
+if [[ "$WANT_DISTRO" == 1 ]]; then apt_install "${DISTRO_PACKAGES[@]}"; fi
+if [[ "$WANT_ARM64" == 1 ]]; then apt_install "${ARM64_PACKAGES[@]}"; fi
 for tool in snmpd snmptranslate snmpwalk smilint; do
   command -v "$tool" >/dev/null 2>&1 || [[ -x "/usr/sbin/$tool" ]] || die "$tool missing after install"
 done
