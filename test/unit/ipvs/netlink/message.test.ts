@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { AttrBuilder, AttrSet, parseAttrs } from '../../../../src/ipvs/netlink/attr.js';
+import { AttrBuilder, parseAttrs } from '../../../../src/ipvs/netlink/attr.js';
 import { NLM_F, NLMSG } from '../../../../src/ipvs/netlink/constants.js';
 import { NetlinkDecodeError, NetlinkError } from '../../../../src/ipvs/netlink/errors.js';
 import {
-  decodeDone,
-  decodeError,
-  decodeGenl,
-  decodeHeader,
-  decodeMessage,
-  encodeGenlRequest,
-  encodeMessage,
-  setSequence,
-  splitMessages,
+    decodeDone,
+    decodeError,
+    decodeGenl,
+    decodeHeader,
+    decodeMessage,
+    encodeGenlRequest,
+    encodeMessage,
+    setSequence,
+    splitMessages,
 } from '../../../../src/ipvs/netlink/message.js';
 import { ReplyCollector } from '../../../../src/ipvs/netlink/reply.js';
-import { attr, concat, genl, hex, nlmsg, ORDERS, s32, str, toHex, u16, u32, u64 } from '../nl.js';
+import { attr, concat, genl, hex, nlmsg, ORDERS, s32, str, toHex, u16, u32 } from '../nl.js';
 
 function decodeErrorOf(thrown: () => unknown): NetlinkDecodeError {
   try {
@@ -106,137 +106,6 @@ describe('nlmsghdr', () => {
   }
 });
 
-describe('nlattr', () => {
-  for (const o of ORDERS) {
-    describe(`${o} endian`, () => {
-      it('walks attributes with 4-byte alignment and masks NLA_F_NESTED | NLA_F_NET_BYTEORDER off the type', () => {
-        const bytes = Uint8Array.from([
-          ...attr(o, 6, str('wlc')), // len 8: "wlc\0"
-          ...attr(o, 2, [0xaa]), // len 5, padded to 8
-          ...attr(o, 0x8000 | 3, attr(o, 1, u32(o, 9))), // NLA_F_NESTED set
-          ...attr(o, 0x4000 | 4, [0x12, 0x34]), // NLA_F_NET_BYTEORDER set
-        ]);
-        const list = parseAttrs(bytes, 100, o, 'test');
-        expect(list.map((a) => [a.type, a.flags, a.offset, a.value.length])).toEqual([
-          [6, 0, 100, 4],
-          [2, 0, 108, 1],
-          [3, 0x8000, 116, 8],
-          [4, 0x4000, 128, 2],
-        ]);
-      });
-
-      it('tolerates a missing pad after the last attribute (as the kernel does)', () => {
-        const bytes = Uint8Array.from(attr(o, 2, [0xaa])).subarray(0, 5);
-        expect(parseAttrs(bytes, 0, o, 'test')).toHaveLength(1);
-      });
-
-      it.each([
-        ['nla_len below the header size', (o2: typeof o) => [...u16(o2, 3), ...u16(o2, 1), 0, 0, 0, 0], 4],
-        ['nla_len past the end', (o2: typeof o) => [...u16(o2, 12), ...u16(o2, 1), 0, 0, 0, 0], 4],
-        ['a 2-byte leftover', (o2: typeof o) => [0xff, 0xff], 4],
-      ])('rejects %s with a typed error at its offset', (_what, tail, at) => {
-        const bytes = Uint8Array.from([...attr(o, 1, []), ...tail(o)]);
-        const err = decodeErrorOf(() => parseAttrs(bytes, 20, o, 'IPVS_CMD_ATTR_SERVICE'));
-        expect(err.field).toBe('IPVS_CMD_ATTR_SERVICE');
-        expect(err.offset).toBe(20 + at);
-      });
-
-      it('reads fixed-size values only at their exact size, naming the attribute', () => {
-        const names = new Map([[1, 'X_ATTR_PORT']]);
-        const set = AttrSet.parse(Uint8Array.from(attr(o, 1, [0, 80, 0])), 8, o, names, 'X');
-        const a = set.require(1);
-        const err = decodeErrorOf(() => set.be16(a));
-        expect(err).toMatchObject({ field: 'X_ATTR_PORT', offset: 8 });
-        expect(err.message).toBe('netlink: X_ATTR_PORT at offset 8: length 3, expected 2 (__be16)');
-        expect(decodeErrorOf(() => set.require(2))).toMatchObject({ field: 'attribute 2', offset: 8 });
-      });
-
-      it('keeps the last of repeated attributes, as nla_parse() does', () => {
-        const set = AttrSet.parse(
-          Uint8Array.from([...attr(o, 1, u32(o, 1)), ...attr(o, 1, u32(o, 2))]),
-          0,
-          o,
-          new Map(),
-          'X',
-        );
-        expect(set.u32(set.require(1))).toBe(2);
-      });
-
-      it('reads nests two deep inside a message that sits at an odd place in a larger buffer', () => {
-        // Real datagrams hold several messages: a message's bytes are a subarray at some byteOffset of the receive
-        // buffer, and nests are windows of it. Every read must land on the right bytes, in both orders.
-        const body = Uint8Array.from([
-          ...attr(o, 2, u16(o, 0xbeef)),
-          ...attr(o, 5, [
-            ...attr(o, 1, [0, 80]),
-            ...attr(o, 9, [...attr(o, 3, u64(o, 2n ** 63n + 5n)), ...attr(o, 4, u32(o, 0xfffffffe)), ...attr(o, 7, [1, 2, 3])]),
-            ...attr(o, 6, str('wlc')),
-          ]),
-          ...attr(o, 3, s32(o, -2)),
-        ]);
-        const buffer = new Uint8Array(body.length + 13);
-        buffer.set(body, 13);
-        const set = AttrSet.parse(buffer.subarray(13), 40, o, new Map([[5, 'OUTER']]), 'message');
-        expect(set.u16(set.require(2))).toBe(0xbeef);
-        expect(set.s32(set.require(3))).toBe(-2);
-        const outer = set.nest(set.require(5), new Map([[9, 'INNER']]));
-        expect(outer.be16(outer.require(1))).toBe(80);
-        expect(outer.string(outer.require(6))).toBe('wlc');
-        const inner = outer.nest(outer.require(9), new Map([[7, 'X_ATTR_ODD']]));
-        expect(inner.u64(inner.require(3))).toBe(2n ** 63n + 5n);
-        expect(inner.u32(inner.require(4))).toBe(0xfffffffe);
-        expect([...inner.binary(inner.require(7), 3)]).toEqual([1, 2, 3]);
-        // Offsets in errors are message offsets: 40 + attr 2 (8) + OUTER header (4) + PORT (8) + INNER header (4)
-        // + u64 attribute (12) + u32 attribute (8) = the X_ATTR_ODD header at 84.
-        expect(decodeErrorOf(() => inner.u32(inner.require(7)))).toMatchObject({ field: 'X_ATTR_ODD', offset: 84 });
-      });
-
-      it('reads messages of one datagram and of different buffers in any order (one DataView per buffer)', () => {
-        // The messages of a datagram are views of one buffer; AttrSet keeps a view of the last buffer it saw.
-        const one = (v: number) => Uint8Array.from([...attr(o, 1, u32(o, v)), ...attr(o, 2, u16(o, v & 0xffff))]);
-        const datagram = concat(new Uint8Array(4), one(11), one(22));
-        const other = concat(new Uint8Array(8), one(33));
-        const sets = [
-          AttrSet.parse(datagram.subarray(4, 20), 0, o, new Map(), 'a'),
-          AttrSet.parse(other.subarray(8), 0, o, new Map(), 'c'),
-          AttrSet.parse(datagram.subarray(20), 0, o, new Map(), 'b'),
-        ];
-        expect(sets.map((x) => [x.u32(x.require(1)), x.u16(x.require(2))])).toEqual([
-          [11, 11],
-          [33, 33],
-          [22, 22],
-        ]);
-      });
-
-      it('reads strings: ASCII up to the NUL, UTF-8, and long ones', () => {
-        const long = 'x'.repeat(40);
-        const set = AttrSet.parse(
-          Uint8Array.from([
-            ...attr(o, 1, str('wlc')),
-            ...attr(o, 2, [...new TextEncoder().encode('séq'), 0, 0x41]), // text stops at the NUL
-            ...attr(o, 3, str(long)),
-            ...attr(o, 4, [0x6d, 0x68]), // no NUL at all
-          ]),
-          0,
-          o,
-          new Map(),
-          'X',
-        );
-        expect([1, 2, 3, 4].map((t) => set.string(set.require(t)))).toEqual(['wlc', 'séq', long, 'mh']);
-      });
-
-      it('builds nests without NLA_F_NESTED, strings with their NUL', () => {
-        const built = new AttrBuilder(o).nest(1, (n) => n.u16(1, 10).string(6, 'rr').be16(4, 80)).finish();
-        expect(toHex(built)).toBe(
-          toHex(
-            Uint8Array.from(attr(o, 1, [...attr(o, 1, u16(o, 10)), ...attr(o, 6, str('rr')), ...attr(o, 4, [0, 80])])),
-          ),
-        );
-      });
-    });
-  }
-});
-
 describe('NLMSG_ERROR and NLMSG_DONE', () => {
   for (const o of ORDERS) {
     describe(`${o} endian`, () => {
@@ -301,86 +170,6 @@ describe('NLMSG_ERROR and NLMSG_DONE', () => {
     `;
     const [m] = splitMessages(bytes, 'little');
     expect(decodeError(m!, 'little')).toEqual({ errno: 2, kernelMessage: undefined });
-  });
-});
-
-describe('ReplyCollector', () => {
-  for (const o of ORDERS) {
-    describe(`${o} endian`, () => {
-      const dump = nlmsg(o, { type: 0x1a, flags: NLM_F.REQUEST | NLM_F.DUMP, seq: 5 }, genl(4, 1));
-      const doit = nlmsg(o, { type: 0x1a, flags: NLM_F.REQUEST | NLM_F.ACK, seq: 6 }, genl(15, 1));
-      const part = (seq: number, n: number, flags: number = NLM_F.MULTI) =>
-        nlmsg(o, { type: 0x1a, flags, seq }, genl(1, 1, attr(o, 1, u32(o, n))));
-      const done = (seq: number, status = 0) => nlmsg(o, { type: NLMSG.DONE, flags: NLM_F.MULTI, seq }, s32(o, status));
-      const ack = (seq: number) =>
-        nlmsg(o, { type: NLMSG.ERROR, flags: NLM_F.CAPPED, seq }, [...s32(o, 0), ...doit.subarray(0, 16)]);
-
-      it('collects a multipart dump across datagrams until NLMSG_DONE', () => {
-        const c = new ReplyCollector(dump, o, 'dump');
-        expect(c.feed(concat(part(5, 1), part(5, 2))).kind).toBe('pending');
-        const state = c.feed(concat(part(5, 3), done(5)));
-        if (state.kind !== 'done') throw new Error(`expected done, got ${state.kind}`);
-        expect(state.messages.map((m) => toHex(m))).toEqual([part(5, 1), part(5, 2), part(5, 3)].map(toHex));
-      });
-
-      it('ignores messages of other sequence numbers (late answers)', () => {
-        const c = new ReplyCollector(dump, o, 'dump');
-        c.feed(concat(part(4, 9), done(4)));
-        expect(c.result.kind).toBe('pending');
-        expect(c.feed(done(5))).toEqual({ kind: 'done', messages: [] });
-      });
-
-      it('an empty dump is just NLMSG_DONE', () => {
-        expect(new ReplyCollector(dump, o, 'dump').feed(done(5))).toEqual({ kind: 'done', messages: [] });
-      });
-
-      it('a negative NLMSG_DONE status fails the dump', () => {
-        const state = new ReplyCollector(dump, o, 'dump').feed(concat(part(5, 1), done(5, -12)));
-        expect(state.kind === 'error' && state.error.code).toBe('ENOMEM');
-      });
-
-      it('a doit request with NLM_F_ACK ends at the ACK, keeping the reply', () => {
-        const c = new ReplyCollector(doit, o, 'get info');
-        expect(c.feed(part(6, 1, 0)).kind).toBe('pending');
-        const state = c.feed(ack(6));
-        expect(state.kind === 'done' && state.messages.length).toBe(1);
-      });
-
-      it('a request without ACK or DUMP ends at its first reply', () => {
-        const plain = nlmsg(o, { type: 0x1a, flags: NLM_F.REQUEST, seq: 8 }, genl(15, 1));
-        expect(new ReplyCollector(plain, o, 'x').feed(part(8, 1, 0)).kind).toBe('done');
-      });
-
-      it('NLMSG_OVERRUN fails the request', () => {
-        const state = new ReplyCollector(dump, o, 'dump').feed(nlmsg(o, { type: NLMSG.OVERRUN, seq: 5 }, []));
-        expect(state.kind === 'error' && state.error.code).toBe('ENOBUFS');
-      });
-
-      it('throws a decode error on broken framing', () => {
-        const bad = part(5, 1);
-        bad.set(u32(o, 200), 0);
-        expect(() => new ReplyCollector(dump, o, 'dump').feed(bad)).toThrow(NetlinkDecodeError);
-      });
-    });
-  }
-});
-
-describe('ByteWriter', () => {
-  it('keeps every byte when it grows past its first buffer, whatever the write', async () => {
-    const { ByteWriter } = await import('../../../../src/ipvs/netlink/bytes.js');
-    for (const o of ORDERS) {
-      const w = new ByteWriter(o);
-      const want: number[] = [];
-      for (let i = 0; i < 100; i++) {
-        w.u8(i)
-          .u16(i * 3)
-          .be16(i * 5)
-          .u32(i * 7)
-          .bytes(Uint8Array.of(i, i + 1, i + 2));
-        want.push(i & 0xff, ...u16(o, i * 3), (i * 5) >> 8, (i * 5) & 0xff, ...u32(o, i * 7), i, i + 1, i + 2);
-      }
-      expect(toHex(w.finish())).toBe(toHex(Uint8Array.from(want)));
-    }
   });
 });
 

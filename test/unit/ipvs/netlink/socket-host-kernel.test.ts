@@ -12,14 +12,14 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { NetlinkSource } from '../../../src/ipvs/netlink-source.js';
-import { HOST_BYTE_ORDER } from '../../../src/ipvs/netlink/bytes.js';
-import { NetlinkError } from '../../../src/ipvs/netlink/errors.js';
-import { buildGetFamily, buildGetFamilyDump, decodeFamily, type GenlFamily } from '../../../src/ipvs/netlink/genl-ctrl.js';
-import { GenlSocket } from '../../../src/ipvs/netlink/socket.js';
-import { HINT_CAPABILITY, HINT_MODULE, IpvsReadError } from '../../../src/ipvs/read-error.js';
+import { NetlinkSource } from '../../../../src/ipvs/netlink-source.js';
+import { HOST_BYTE_ORDER } from '../../../../src/ipvs/netlink/bytes.js';
+import { NetlinkError } from '../../../../src/ipvs/netlink/errors.js';
+import { buildGetFamily, buildGetFamilyDump, decodeFamily, type GenlFamily } from '../../../../src/ipvs/netlink/genl-ctrl.js';
+import { GenlSocket } from '../../../../src/ipvs/netlink/socket.js';
+import { HINT_CAPABILITY, HINT_MODULE, IpvsReadError } from '../../../../src/ipvs/read-error.js';
 
-const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 const linux = process.platform === 'linux';
 // /proc/net/ip_vs exists exactly when the ip_vs module is loaded in this network namespace.
 const ipvsLoaded = existsSync('/proc/net/ip_vs');

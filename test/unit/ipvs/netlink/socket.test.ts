@@ -2,11 +2,11 @@
 // scripted raw socket; genl-socket.test.ts runs the real one.
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { HOST_BYTE_ORDER } from '../../../src/ipvs/netlink/bytes.js';
-import { NetlinkError } from '../../../src/ipvs/netlink/errors.js';
-import { decodeHeader } from '../../../src/ipvs/netlink/message.js';
-import { GenlSocket, type RawSocket } from '../../../src/ipvs/netlink/socket.js';
-import { genl, nlmsg, s32 } from './nl.js';
+import { HOST_BYTE_ORDER } from '../../../../src/ipvs/netlink/bytes.js';
+import { NetlinkError } from '../../../../src/ipvs/netlink/errors.js';
+import { decodeHeader } from '../../../../src/ipvs/netlink/message.js';
+import { GenlSocket, type RawSocket } from '../../../../src/ipvs/netlink/socket.js';
+import { genl, nlmsg, s32 } from '../nl.js';
 
 const o = HOST_BYTE_ORDER;
 const dumpRequest = nlmsg(o, { type: 0x1b, flags: 0x301 }, genl(4, 1));
