@@ -1,4 +1,4 @@
-import { allocStats, setStatNumber, STAT, STAT_COUNT, type Family, type ForwardMethod, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats } from './snapshot.js';
+import { allocStats, setStatNumber, STAT, STAT_COUNT, type Family, type ForwardMethod, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats, type TunnelType } from './snapshot.js';
 import { runCooperatively, runToEnd } from '../util/time-slices.js';
 import type { Source } from './source.js';
 
@@ -152,34 +152,114 @@ function makeService(seed: number, id: number, count: number): Service {
     const family: Family = mixed === (key.family === 'inet') ? 'inet6' : 'inet';
     const forward: ForwardMethod = mixed ? 'tunnel' : (FORWARDS[(id + j) % 4] ?? 'masq');
     const h = hash(seed, id, j, 99);
-    reals.push({
-      family,
-      address: realAddress(family, j),
-      port: key.kind === 'fwmark' ? 0 : key.port,
-      forward,
-      weight: j === 1 ? 0 : 1 + (h % 100),
-      upperThreshold: h % 5 === 0 ? 1000 : 0,
-      lowerThreshold: h % 5 === 0 ? 800 : 0,
-      activeConns: h % 200,
-      inactiveConns: (h >>> 8) % 500,
-      persistentConns: key.kind === 'fwmark' ? (h >>> 16) % 50 : 0,
-      tunnelType: forward === 'tunnel' ? TUNNELS[h % 3] : undefined,
-      tunnelPort: forward === 'tunnel' ? 6080 : undefined,
-      tunnelFlags: forward === 'tunnel' ? h % 3 : undefined,
-      stats: allocStats(),
-    });
+    reals.push(
+      new SimReal({
+        family,
+        address: realAddress(family, j),
+        port: key.kind === 'fwmark' ? 0 : key.port,
+        forward,
+        // `| 0`: h is above 2^31 half the time, and a field that once held a non-small number keeps every value
+        // boxed (16 bytes each); these are small integers.
+        weight: j === 1 ? 0 : (1 + (h % 100)) | 0,
+        upperThreshold: h % 5 === 0 ? 1000 : 0,
+        lowerThreshold: h % 5 === 0 ? 800 : 0,
+        activeConns: (h % 200) | 0,
+        inactiveConns: ((h >>> 8) % 500) | 0,
+        persistentConns: key.kind === 'fwmark' ? ((h >>> 16) % 50) | 0 : 0,
+        tunnelType: forward === 'tunnel' ? TUNNELS[h % 3] : undefined,
+        tunnelPort: forward === 'tunnel' ? 6080 : undefined,
+        tunnelFlags: forward === 'tunnel' ? (h % 3) | 0 : undefined,
+      }),
+    );
   }
   const persistent = key.kind === 'fwmark' || id % 4 === 1;
-  return {
-    key,
-    scheduler: SCHEDULERS[id % 6] ?? 'wlc',
-    flags: 0x2 | (persistent ? 0x1 : 0),
-    timeout: persistent ? 300 : 0,
-    netmaskPrefix: key.family === 'inet' ? (persistent ? 24 : 32) : persistent ? 64 : 128,
-    peName: id % 10 === 5 ? 'sip' : '',
-    stats: allocStats(),
+  return new SimService(
+    {
+      key,
+      scheduler: SCHEDULERS[id % 6] ?? 'wlc',
+      flags: 0x2 | (persistent ? 0x1 : 0),
+      timeout: persistent ? 300 : 0,
+      netmaskPrefix: key.family === 'inet' ? (persistent ? 24 : 32) : persistent ? 64 : 128,
+      peName: id % 10 === 5 ? 'sip' : '',
+    },
     reals,
-  };
+  );
+}
+
+/**
+ * A simulated entity is its own Stats window (`stats` is the entity itself): the table holds no object per window,
+ * as a kernel entity holds its counters inline. `stats` is an own property, so a copy made by spreading keeps it.
+ */
+abstract class SimEntity implements Stats {
+  readonly values: BigUint64Array;
+  readonly words: Uint32Array;
+  readonly at: number;
+  readonly stats: Stats;
+
+  constructor() {
+    const window = allocStats();
+    this.values = window.values;
+    this.words = window.words;
+    this.at = window.at;
+    this.stats = this;
+  }
+}
+
+type Fields<T> = Omit<T, 'stats' | 'reals'>;
+
+class SimReal extends SimEntity implements RealServer {
+  readonly family: Family;
+  readonly address: string;
+  readonly port: number;
+  readonly forward: ForwardMethod;
+  readonly weight: number;
+  readonly upperThreshold: number;
+  readonly lowerThreshold: number;
+  readonly activeConns: number;
+  readonly inactiveConns: number;
+  readonly persistentConns: number;
+  readonly tunnelType: TunnelType | undefined;
+  readonly tunnelPort: number | undefined;
+  readonly tunnelFlags: number | undefined;
+
+  constructor(f: Fields<RealServer>) {
+    super();
+    this.family = f.family;
+    this.address = f.address;
+    this.port = f.port;
+    this.forward = f.forward;
+    this.weight = f.weight;
+    this.upperThreshold = f.upperThreshold;
+    this.lowerThreshold = f.lowerThreshold;
+    this.activeConns = f.activeConns;
+    this.inactiveConns = f.inactiveConns;
+    this.persistentConns = f.persistentConns;
+    this.tunnelType = f.tunnelType;
+    this.tunnelPort = f.tunnelPort;
+    this.tunnelFlags = f.tunnelFlags;
+  }
+}
+
+class SimService extends SimEntity implements Service {
+  readonly key: ServiceKey;
+  readonly scheduler: string;
+  readonly flags: number;
+  readonly timeout: number;
+  readonly netmaskPrefix: number;
+  readonly peName: string;
+
+  constructor(
+    f: Fields<Service>,
+    readonly reals: readonly RealServer[],
+  ) {
+    super();
+    this.key = f.key;
+    this.scheduler = f.scheduler;
+    this.flags = f.flags;
+    this.timeout = f.timeout;
+    this.netmaskPrefix = f.netmaskPrefix;
+    this.peName = f.peName;
+  }
 }
 
 /** Writes read `tick`'s counters of service `id` and its reals (a service's are its reals' sum, exact in numbers). */
