@@ -51,6 +51,13 @@ describe('ReplyCollector', () => {
         expect(new ReplyCollector(plain, o, 'x').feed(part(8, 1, 0)).kind).toBe('done');
       });
 
+      it('a request without ACK or DUMP answered with NLM_F_MULTI parts waits for NLMSG_DONE', () => {
+        const plain = nlmsg(o, { type: 0x1a, flags: NLM_F.REQUEST, seq: 8 }, genl(15, 1));
+        const c = new ReplyCollector(plain, o, 'x');
+        expect(c.feed(part(8, 1)).kind).toBe('pending');
+        expect(c.feed(concat(part(8, 2), done(8)))).toMatchObject({ kind: 'done', messages: [part(8, 1), part(8, 2)] });
+      });
+
       it('NLMSG_OVERRUN fails the request', () => {
         const state = new ReplyCollector(dump, o, 'dump').feed(nlmsg(o, { type: NLMSG.OVERRUN, seq: 5 }, []));
         expect(state.kind === 'error' && state.error.code).toBe('ENOBUFS');
