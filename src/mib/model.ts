@@ -70,17 +70,14 @@ abstract class Tracked {
   seenIn = -1;
   /** Read number in which the counters last went backwards (not monotonic mode). */
   resetIn = -1;
-  seenAt = 0;
   /** Whether its slots were given back (the row has left the model for good). */
   released = false;
-  /** Served: when the row's counters last started. */
-  discontinuityAt = 0;
-  nextDiscontinuityAt = 0;
 
   // The row's slot in the model's store (see StatsStore): STAT_COUNT served values at `at`, then the raw counters
-  // of the last read the row was in, copied (the source may rewrite its own). Set by the store.
+  // of the last read the row was in, copied (the source may rewrite its own), then the row's times. Set by the store.
   values: BigUint64Array = EMPTY_VALUES;
   words: Uint32Array = EMPTY_WORDS;
+  doubles: Float64Array = EMPTY_DOUBLES;
   at = 0;
 
   constructor(
@@ -95,6 +92,32 @@ abstract class Tracked {
   /** Served: the counters, as read or with the monotonic offset added. The row is its own window on its slot. */
   get stats(): Stats {
     return this;
+  }
+
+  // Times (performance.now() ms) live in the slot: as fields they would be a boxed double each, 16 bytes a row.
+
+  /** When the row was last in a read. */
+  get seenAt(): number {
+    return this.doubles[this.at + SEEN_AT] as number;
+  }
+  set seenAt(ms: number) {
+    this.doubles[this.at + SEEN_AT] = ms;
+  }
+
+  /** Served: when the row's counters last started. */
+  get discontinuityAt(): number {
+    return this.doubles[this.at + DISCONTINUITY_AT] as number;
+  }
+  set discontinuityAt(ms: number) {
+    this.doubles[this.at + DISCONTINUITY_AT] = ms;
+  }
+
+  /** The discontinuity time of the read being folded, served once the update puts it in place. */
+  get nextDiscontinuityAt(): number {
+    return this.doubles[this.at + NEXT_DISCONTINUITY_AT] as number;
+  }
+  set nextDiscontinuityAt(ms: number) {
+    this.doubles[this.at + NEXT_DISCONTINUITY_AT] = ms;
   }
 }
 
@@ -143,8 +166,14 @@ class RealIdentity extends Tracked implements RealRow {
 
 const EMPTY_VALUES = new BigUint64Array(0);
 const EMPTY_WORDS = new Uint32Array(0);
+const EMPTY_DOUBLES = new Float64Array(0);
 /** Where a row's copy of the raw counters (COUNTER_COUNT) of its last read starts in its slot. */
 const LAST = STAT_COUNT;
+/** Then the row's times, one double each. */
+const SEEN_AT = LAST + COUNTER_COUNT;
+const DISCONTINUITY_AT = SEEN_AT + 1;
+const NEXT_DISCONTINUITY_AT = SEEN_AT + 2;
+const SLOT_WIDTH = NEXT_DISCONTINUITY_AT + 1;
 
 /** Entities handled between two yields of updateSteps. */
 const STEP = 1024;
@@ -163,7 +192,7 @@ export class TableModel {
   /** Monotonic mode: rows that vanished, kept for their offsets until forgetAfterMs has passed. */
   private vanished: { readonly from: Map<string, Tracked>; readonly id: Tracked }[] = [];
   /** Every row's slot: what it serves, then the raw counters of its last read. */
-  private readonly store = new StatsStore(STAT_COUNT + COUNTER_COUNT);
+  private readonly store = new StatsStore(SLOT_WIDTH);
   /** Rows that left the table in this update: their slots are given back once it is done. */
   private leaving: Tracked[] = [];
   private reads = 0;
@@ -217,6 +246,10 @@ export class TableModel {
     const changes: Change[] = [];
     const resets: string[] = [];
     let work = 0;
+    // One allocation for a table's first read (or a jump in size), not a run of growing copies left to the GC.
+    let rows = snapshot.services.length;
+    for (const service of snapshot.services) rows += service.reals.length;
+    this.store.reserve(rows);
 
     // 1. Find each entity's identity (made once per key); a key a source repeated keeps its first entity. Keys new
     //    since the last read are merged into the order; keys gone from it are taken out.

@@ -1,11 +1,11 @@
 import { STAT_COUNT, type Stats } from '../ipvs/snapshot.js';
 
 /**
- * The model's own copies of counters: one slot of `width` u64 per row, in one typed array that the garbage
- * collector never has to walk. Sources may rewrite their Stats windows from one read to the next (the simulator
+ * The model's own copies of counters (and a row's times): one slot of `width` 64-bit values per row, in one typed
+ * array that the garbage collector never has to walk. Sources may rewrite their Stats windows from one read to the next (the simulator
  * does), and a read's objects can die young: what is served lives here.
  *
- * A slot belongs to an owner object (a row), whose `values`, `words` and `at` the store sets: the row is its own
+ * A slot belongs to an owner object (a row), whose `values`, `words`, `doubles` and `at` the store sets: the row is its own
  * window onto the slot, with no object per slot. Growing copies the values and points every owner at the new
  * arrays, so a value never changes by it.
  */
@@ -14,6 +14,8 @@ import { STAT_COUNT, type Stats } from '../ipvs/snapshot.js';
 export interface SlotOwner {
   values: BigUint64Array;
   words: Uint32Array;
+  /** The same memory as doubles: for times an owner keeps in its slot (a double field would be boxed, 16 bytes). */
+  doubles: Float64Array;
   at: number;
 }
 
@@ -22,6 +24,7 @@ const INITIAL_SLOTS = 1024;
 export class StatsStore {
   private values: BigUint64Array;
   private words: Uint32Array;
+  private doubles: Float64Array;
   /** Owner of each slot, by slot; undefined where free. */
   private readonly owners: (SlotOwner | undefined)[] = [];
   private readonly free: number[] = [];
@@ -29,6 +32,7 @@ export class StatsStore {
   constructor(private readonly width = STAT_COUNT) {
     this.values = new BigUint64Array(INITIAL_SLOTS * width);
     this.words = new Uint32Array(this.values.buffer);
+    this.doubles = new Float64Array(this.values.buffer);
   }
 
   /** Slots in use. */
@@ -47,6 +51,7 @@ export class StatsStore {
     }
     owner.values = this.values;
     owner.words = this.words;
+    owner.doubles = this.doubles;
     owner.at = slot * this.width;
     this.owners[slot] = owner;
   }
@@ -59,17 +64,32 @@ export class StatsStore {
     this.free.push(slot);
   }
 
+  /**
+   * Makes room for `slots` slots in all (those in use count) in one step, when there is less: a table read for the
+   * first time would otherwise grow through a dozen copies, each garbage that only a full collection frees.
+   */
+  reserve(slots: number): void {
+    if (slots * this.width > this.values.length) this.resize(slots);
+  }
+
   private grow(): void {
     // By half again: a table's final size is rarely far above what it has grown to.
-    const values = new BigUint64Array(Math.ceil((this.values.length * 1.5) / this.width) * this.width);
+    this.resize(Math.ceil((this.values.length * 1.5) / this.width));
+  }
+
+  private resize(slots: number): void {
+    const values = new BigUint64Array(slots * this.width);
     values.set(this.values);
     const words = new Uint32Array(values.buffer);
+    const doubles = new Float64Array(values.buffer);
     this.values = values;
     this.words = words;
+    this.doubles = doubles;
     for (const o of this.owners) {
       if (o === undefined) continue;
       o.values = values;
       o.words = words;
+      o.doubles = doubles;
     }
   }
 }

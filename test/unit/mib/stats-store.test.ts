@@ -4,12 +4,25 @@ import { copyStats, StatsStore, type SlotOwner } from '../../../src/mib/stats-st
 import { named } from '../plain-stats.js';
 
 const owner = (store: StatsStore): SlotOwner => {
-  const o: SlotOwner = { values: new BigUint64Array(0), words: new Uint32Array(0), at: 0 };
+  const o: SlotOwner = { values: new BigUint64Array(0), words: new Uint32Array(0), doubles: new Float64Array(0), at: 0 };
   store.alloc(o);
   return o;
 };
 
 describe('StatsStore', () => {
+  it('keeps the doubles an owner stores in its slot when the store grows, at the same place as its values', () => {
+    const store = new StatsStore(STAT_COUNT + 2);
+    const first = owner(store);
+    first.doubles[first.at + STAT_COUNT] = 1234.5678;
+    first.doubles[first.at + STAT_COUNT + 1] = -0.25;
+    first.values[first.at] = 2n ** 63n;
+    const before = first.doubles;
+    Array.from({ length: 3000 }, () => owner(store));
+    expect(first.doubles).not.toBe(before);
+    expect(first.doubles.buffer).toBe(first.values.buffer);
+    expect([first.doubles[first.at + STAT_COUNT], first.doubles[first.at + STAT_COUNT + 1], first.values[first.at]]).toEqual([1234.5678, -0.25, 2n ** 63n]);
+  });
+
   it('hands out zeroed slots whose windows keep their values when the store grows', () => {
     const store = new StatsStore();
     const first = owner(store);
@@ -20,6 +33,20 @@ describe('StatsStore', () => {
     expect(named(first)).toMatchObject({ conns: 2n ** 64n - 1n, outBps: 7n, inBytes: 0n });
     expect(more.every((w) => w.values === first.values)).toBe(true);
     expect(store.size).toBe(5001);
+  });
+
+  it('makes room for a whole table in one step when asked to, keeping what is there', () => {
+    const store = new StatsStore();
+    const first = owner(store);
+    first.values[first.at + 3] = 42n;
+    store.reserve(5000);
+    const reserved = first.values;
+    expect(reserved.length).toBe(5000 * STAT_COUNT);
+    const rest = Array.from({ length: 4999 }, () => owner(store));
+    expect(rest.every((o) => o.values === reserved) && first.values === reserved).toBe(true);
+    expect(first.values[first.at + 3]).toBe(42n);
+    store.reserve(10); // never shrinks
+    expect(first.values).toBe(reserved);
   });
 
   it('reuses a released slot, zeroed, and refuses to release a slot twice', () => {
