@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
+import { afterEach, beforeEach } from 'vitest';
 import { decodePdu } from '../../../src/agentx/decode.js';
 import type { MibReader } from '../../../src/agentx/dispatch.js';
 import { encodePdu } from '../../../src/agentx/encode.js';
@@ -227,4 +228,47 @@ export function nextEvent(session: AgentXSession, event: 'ready' | 'down', timeo
     if (event === 'ready') session.once('ready', done);
     else session.once('down', done);
   });
+}
+
+/**
+ * What every session test file sets up: a fake master made before each test (listening, unless `listen` is false),
+ * the test's session, and after each test the master closed and the session stopped.
+ */
+export class SessionFixture {
+  master!: FakeMaster;
+  private made: AgentXSession | undefined;
+
+  constructor(listen = true) {
+    beforeEach(async () => {
+      this.master = new FakeMaster();
+      if (listen) await this.master.listen();
+    });
+    afterEach(async () => {
+      await this.master.close();
+      await this.made?.stop();
+      this.made = undefined;
+    });
+  }
+
+  /** The test's session (stopped after the test); reading it before the test made one throws. */
+  get session(): AgentXSession {
+    if (this.made === undefined) throw new Error('this test has made no session yet');
+    return this.made;
+  }
+
+  set session(session: AgentXSession) {
+    this.made = session;
+  }
+
+  /** Starts the test's session to the master and resolves once it has opened and registered as `sessionId`. */
+  async open(sessionId: number, options: Partial<SessionOptions> = {}): Promise<MasterSide> {
+    const session = sessionTo(this.master, options);
+    this.session = session;
+    const ready = nextEvent(session, 'ready');
+    session.start();
+    const side = await this.master.nextConnection();
+    await side.handshake(sessionId);
+    await ready;
+    return side;
+  }
 }

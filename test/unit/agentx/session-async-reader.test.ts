@@ -1,9 +1,9 @@
 import pino, { type Logger } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MibReader } from '../../../src/agentx/dispatch.js';
 import { PduType, ResponseError, ValueType } from '../../../src/agentx/pdu.js';
 import type { AgentXSession } from '../../../src/agentx/session.js';
-import { captureLogger, FakeMaster, getRequest, KNOWN_OID, nextEvent, sessionTo, testMib, type MasterSide } from './fake-master.js';
+import { captureLogger, getRequest, KNOWN_OID, nextEvent, SessionFixture, testMib, type MasterSide } from './fake-master.js';
 import { lvs } from './fixtures.js';
 
 /**
@@ -12,33 +12,15 @@ import { lvs } from './fixtures.js';
  * rejected reader is answered genErr.
  */
 
-let master: FakeMaster;
-let session: AgentXSession | undefined;
-
-beforeEach(async () => {
-  master = new FakeMaster();
-  await master.listen();
-});
-
-afterEach(async () => {
-  await master.close();
-  await session?.stop();
-  session = undefined;
-});
+const t = new SessionFixture();
 
 /** What the reader returns, in order, one per request (made when asked); testMib(99) once the list is used up. */
-async function openWith(
+function openWith(
   readers: (() => MibReader | Promise<MibReader>)[],
   sessionId = 1,
   logger: Logger = pino({ level: 'silent' }),
 ): Promise<MasterSide> {
-  session = sessionTo(master, { reader: () => readers.shift()?.() ?? testMib(99), logger });
-  const ready = nextEvent(session, 'ready');
-  session.start();
-  const side = await master.nextConnection();
-  await side.handshake(sessionId);
-  await ready;
-  return side;
+  return t.open(sessionId, { reader: () => readers.shift()?.() ?? testMib(99), logger });
 }
 
 function later<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -69,9 +51,9 @@ describe('an asynchronous reader', () => {
     const first = await openWith([() => slow.promise], 1, logger);
     first.send(getRequest(1, 21, OTHER));
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const ready = nextEvent(session as AgentXSession, 'ready');
+    const ready = nextEvent(t.session as AgentXSession, 'ready');
     first.socket.destroy();
-    const second = await master.nextConnection();
+    const second = await t.master.nextConnection();
     await second.handshake(2);
     await ready;
     slow.resolve(testMib(1));
@@ -91,7 +73,7 @@ describe('an asynchronous reader', () => {
     const side = await openWith([() => slow.promise]);
     side.send(getRequest(1, 41, OTHER));
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const stopped = (session as AgentXSession).stop();
+    const stopped = (t.session as AgentXSession).stop();
     const close = await side.expect(PduType.Close);
     slow.resolve(testMib(1)); // while our Close is out, the connection still up
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -1,19 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodePdu } from '../../../src/agentx/encode.js';
 import { MasterClock } from '../../../src/agentx/master-clock.js';
 import { CloseReason, PduType, ResponseError, ValueType } from '../../../src/agentx/pdu.js';
 import type { AgentXSession } from '../../../src/agentx/session.js';
-import {
-  captureLogger,
-  FakeMaster,
-  getRequest,
-  KNOWN_OID,
-  KNOWN_VALUE,
-  MASTER_UPTIME,
-  nextEvent,
-  sessionTo,
-  type MasterSide,
-} from './fake-master.js';
+import { captureLogger, getRequest, KNOWN_OID, KNOWN_VALUE, MASTER_UPTIME, nextEvent, SessionFixture, sessionTo } from './fake-master.js';
 import { lvs } from './fixtures.js';
 import { bytesOf, littleEndianOf } from './hex.js';
 
@@ -23,30 +13,7 @@ import { bytesOf, littleEndianOf } from './hex.js';
  * parseError (RFC 2741 section 7.2.2), a stream that cannot be framed is closed with Close(parseError).
  */
 
-let master: FakeMaster;
-let session: AgentXSession | undefined;
-
-beforeEach(async () => {
-  master = new FakeMaster();
-  await master.listen();
-});
-
-afterEach(async () => {
-  await master.close();
-  await session?.stop();
-  session = undefined;
-});
-
-/** A session to the fake master, opened and registered as `sessionId`. */
-async function openSession(sessionId: number, options: Parameters<typeof sessionTo>[1] = {}): Promise<MasterSide> {
-  session = sessionTo(master, options);
-  const ready = nextEvent(session, 'ready');
-  session.start();
-  const side = await master.nextConnection();
-  await side.handshake(sessionId);
-  await ready;
-  return side;
-}
+const t = new SessionFixture();
 
 const BYTE_ORDERS = [
   { name: 'network byte order', networkByteOrder: true, bytes: bytesOf },
@@ -55,9 +22,9 @@ const BYTE_ORDERS = [
 
 describe('the handshake', () => {
   it('sends Open with our identity, then Register of our subtree in the session the master gave', async () => {
-    session = sessionTo(master, { description: 'lvs-agentx test', timeoutSeconds: 7, priority: 100 });
-    session.start();
-    const side = await master.nextConnection();
+    t.session = sessionTo(t.master, { description: 'lvs-agentx test', timeoutSeconds: 7, priority: 100 });
+    t.session.start();
+    const side = await t.master.nextConnection();
     const open = await side.expect(PduType.Open);
     expect(open).toMatchObject({ sessionId: 0, transactionId: 0, timeout: 7, id: lvs(), description: 'lvs-agentx test' });
     side.respond(open, 31);
@@ -67,22 +34,22 @@ describe('the handshake', () => {
   });
 
   it('is not ready, and answers notOpen, before the master answers Open', async () => {
-    session = sessionTo(master);
-    session.start();
-    const side = await master.nextConnection();
+    t.session = sessionTo(t.master);
+    t.session.start();
+    const side = await t.master.nextConnection();
     await side.expect(PduType.Open);
     side.send(getRequest(0, 3));
     expect(await side.expect(PduType.Response)).toMatchObject({ packetId: 3, error: ResponseError.notOpen });
-    expect(session.isReady).toBe(false);
+    expect(t.session.isReady).toBe(false);
   });
 });
 
 describe('requests', () => {
   it('arriving in the same read as the Register Response are answered', async () => {
-    session = sessionTo(master);
-    const ready = nextEvent(session, 'ready');
-    session.start();
-    const side = await master.nextConnection();
+    t.session = sessionTo(t.master);
+    const ready = nextEvent(t.session, 'ready');
+    t.session.start();
+    const side = await t.master.nextConnection();
     await side.handshake(8, getRequest(8, 500));
     const answer = await side.expect(PduType.Response);
     expect(answer).toMatchObject({ sessionId: 8, packetId: 500, transactionId: 500, error: ResponseError.noAgentXError });
@@ -92,7 +59,7 @@ describe('requests', () => {
 
   it('are answered from the reader, with the master sysUpTime from the MasterClock', async () => {
     const clock = new MasterClock();
-    const side = await openSession(4, { clock });
+    const side = await t.open(4, { clock });
     expect(clock.known).toBe(true); // anchored by the Responses to Open and Register
     for (const networkByteOrder of [true, false]) {
       side.send(getRequest(4, networkByteOrder ? 11 : 12, KNOWN_OID, networkByteOrder));
@@ -105,21 +72,21 @@ describe('requests', () => {
   });
 
   it('on another session id get notOpen', async () => {
-    const side = await openSession(4);
+    const side = await t.open(4);
     side.send(getRequest(5, 13));
     expect(await side.expect(PduType.Response)).toMatchObject({ sessionId: 5, packetId: 13, error: ResponseError.notOpen, varbinds: [] });
   });
 
   it('CleanupSet gets no Response; the next request still does', async () => {
-    const side = await openSession(4);
+    const side = await t.open(4);
     side.send(Buffer.concat([encodePdu({ type: PduType.CleanupSet, sessionId: 4, transactionId: 9, packetId: 14 }), getRequest(4, 15)]));
     expect(await side.expect(PduType.Response)).toMatchObject({ packetId: 15 });
   });
 
   it('the clock forgets the master when the connection ends', async () => {
     const clock = new MasterClock();
-    const side = await openSession(4, { clock });
-    const down = nextEvent(session as AgentXSession, 'down');
+    const side = await t.open(4, { clock });
+    const down = nextEvent(t.session as AgentXSession, 'down');
     side.socket.destroy();
     await down;
     expect(clock.known).toBe(false);
@@ -129,7 +96,7 @@ describe('requests', () => {
 describe('a malformed PDU with a readable header', () => {
   for (const order of BYTE_ORDERS) {
     it(`is answered with parseError carrying its ids (${order.name})`, async () => {
-      const side = await openSession(1);
+      const side = await t.open(1);
       side.send(
         order.bytes(`
           01 05 10 00   # version 1, type Get (5), flags NETWORK_BYTE_ORDER, reserved
@@ -151,7 +118,7 @@ describe('a malformed PDU with a readable header', () => {
 
   it('is not answered when it is itself a Response', async () => {
     const { logger, lines } = captureLogger();
-    const side = await openSession(1, { logger });
+    const side = await t.open(1, { logger });
     side.send(
       bytesOf(`
         01 12 10 00   # version 1, type Response (18), flags NETWORK_BYTE_ORDER
@@ -170,9 +137,9 @@ describe('a malformed PDU with a readable header', () => {
 describe('a stream that cannot be framed', () => {
   for (const order of BYTE_ORDERS) {
     it(`(an absurd payload_length) gets Close(parseError), then a new session (${order.name})`, async () => {
-      const side = await openSession(1);
-      const down = nextEvent(session as AgentXSession, 'down');
-      const ready = nextEvent(session as AgentXSession, 'ready');
+      const side = await t.open(1);
+      const down = nextEvent(t.session as AgentXSession, 'down');
+      const ready = nextEvent(t.session as AgentXSession, 'ready');
       side.send(
         order.bytes(`
           01 05 10 00   # version 1, type Get, flags NETWORK_BYTE_ORDER
@@ -184,14 +151,14 @@ describe('a stream that cannot be framed', () => {
       expect(close).toMatchObject({ sessionId: 1, reason: CloseReason.parseError });
       await side.closed;
       await down;
-      const second = await master.nextConnection();
+      const second = await t.master.nextConnection();
       await second.handshake(2);
       expect(await ready).toBe(2);
     });
   }
 
   it('(a payload_length not a multiple of 4) is dropped the same way', async () => {
-    const side = await openSession(1);
+    const side = await t.open(1);
     side.send(
       littleEndianOf(`
         01 05 10 00   # Get
@@ -201,15 +168,15 @@ describe('a stream that cannot be framed', () => {
     );
     expect(await side.expect(PduType.Close)).toMatchObject({ reason: CloseReason.parseError });
     await side.closed;
-    await (await master.nextConnection()).handshake(2);
+    await (await t.master.nextConnection()).handshake(2);
   });
 });
 
 describe('Notify', () => {
   it('goes out on the open session and resolves with the master Response', async () => {
-    const side = await openSession(6);
+    const side = await t.open(6);
     const varbinds = [{ name: lvs(9, 1), value: { type: ValueType.Integer, value: 1 } }] as const;
-    const sent = (session as AgentXSession).notify(varbinds);
+    const sent = (t.session as AgentXSession).notify(varbinds);
     const notify = await side.expect(PduType.Notify);
     expect(notify).toMatchObject({ sessionId: 6, varbinds });
     side.respond(notify, 6, 0);
@@ -217,17 +184,17 @@ describe('Notify', () => {
   });
 
   it('is refused without an open session', async () => {
-    session = sessionTo(master);
-    await expect(session.notify([])).rejects.toThrow('agentx: no open session to send a Notify on');
+    t.session = sessionTo(t.master);
+    await expect(t.session.notify([])).rejects.toThrow('agentx: no open session to send a Notify on');
   });
 
   it('is refused while the session is still registering, and nothing goes out', async () => {
-    session = sessionTo(master);
-    session.start();
-    const side = await master.nextConnection();
+    t.session = sessionTo(t.master);
+    t.session.start();
+    const side = await t.master.nextConnection();
     side.respond(await side.expect(PduType.Open), 6);
     await side.expect(PduType.Register);
-    await expect(session.notify([])).rejects.toThrow('agentx: no open session to send a Notify on');
+    await expect(t.session.notify([])).rejects.toThrow('agentx: no open session to send a Notify on');
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(side.unread).toEqual([]);
   });

@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodePdu } from '../../../src/agentx/encode.js';
 import { CloseReason, PduType } from '../../../src/agentx/pdu.js';
-import type { AgentXSession } from '../../../src/agentx/session.js';
-import { captureLogger, DEBUG, FakeMaster, nextEvent, sessionTo, WARN } from './fake-master.js';
+import { captureLogger, DEBUG, FakeMaster, nextEvent, SessionFixture, sessionTo, WARN } from './fake-master.js';
 
 /**
  * The session keeps itself alive: whatever ends a connection — the master dropping it, no Response in time, the
@@ -11,79 +10,68 @@ import { captureLogger, DEBUG, FakeMaster, nextEvent, sessionTo, WARN } from './
  * opens a new session and registers again.
  */
 
-let master: FakeMaster;
-let session: AgentXSession | undefined;
-
-beforeEach(() => {
-  master = new FakeMaster();
-});
-
-afterEach(async () => {
-  await master.close();
-  await session?.stop();
-  session = undefined;
-});
+const t = new SessionFixture(false);
 
 describe('reconnecting', () => {
   it('after the master drops the connection: down, then a new session', async () => {
-    await master.listen();
-    session = sessionTo(master);
-    const ready = nextEvent(session, 'ready');
-    session.start();
-    const first = await master.nextConnection();
+    await t.master.listen();
+    t.session = sessionTo(t.master);
+    const ready = nextEvent(t.session, 'ready');
+    t.session.start();
+    const first = await t.master.nextConnection();
     await first.handshake(1);
     expect(await ready).toBe(1);
-    expect(session.isReady).toBe(true);
+    expect(t.session.isReady).toBe(true);
 
-    const down = nextEvent(session, 'down');
-    const readyAgain = nextEvent(session, 'ready');
+    const down = nextEvent(t.session, 'down');
+    const readyAgain = nextEvent(t.session, 'ready');
     first.socket.destroy();
     expect(await down).toBe('connection lost');
-    expect(session.isReady).toBe(false);
-    const second = await master.nextConnection();
+    expect(t.session.isReady).toBe(false);
+    const second = await t.master.nextConnection();
     await second.handshake(2);
     expect(await readyAgain).toBe(2);
-    expect(session.isReady).toBe(true);
+    expect(t.session.isReady).toBe(true);
   });
 
   it('after the master leaves our Open unanswered past responseTimeoutMs', async () => {
-    await master.listen();
+    await t.master.listen();
     const { logger, lines } = captureLogger();
-    session = sessionTo(master, { responseTimeoutMs: 100, logger });
-    session.start();
-    const first = await master.nextConnection();
+    t.session = sessionTo(t.master, { responseTimeoutMs: 100, logger });
+    t.session.start();
+    const first = await t.master.nextConnection();
     await first.expect(PduType.Open);
     await first.closed; // the subagent gave up on this connection
     expect(lines.some((l) => l.msg === 'agentx handshake failed; will reconnect' && /no response to Open within 100 ms/.test(String(l['err'])))).toBe(true);
 
-    const ready = nextEvent(session, 'ready');
-    const second = await master.nextConnection();
+    const ready = nextEvent(t.session, 'ready');
+    const second = await t.master.nextConnection();
     await second.handshake(5);
     expect(await ready).toBe(5);
   });
 
   it('after the master refuses Register, on a new connection', async () => {
-    await master.listen();
+    await t.master.listen();
     const { logger, lines } = captureLogger();
-    session = sessionTo(master, { logger });
+    t.session = sessionTo(t.master, { logger });
     const readies: (number | string)[] = [];
-    session.on('ready', (id) => readies.push(id));
-    session.start();
-    const first = await master.nextConnection();
+    t.session.on('ready', (id) => readies.push(id));
+    t.session.start();
+    const first = await t.master.nextConnection();
     first.respond(await first.expect(PduType.Open), 1);
     first.respond(await first.expect(PduType.Register), 1, 263); // duplicateRegistration
     await first.closed;
     expect(lines.some((l) => l.msg === 'agentx handshake failed; will reconnect' && /duplicateRegistration \(263\)/.test(String(l['err'])))).toBe(true);
-    const ready = nextEvent(session, 'ready');
-    await (await master.nextConnection()).handshake(2);
+    const ready = nextEvent(t.session, 'ready');
+    await (await t.master.nextConnection()).handshake(2);
     expect(await ready).toBe(2);
     expect(readies).toEqual([2]); // session 1 never counted as open
   });
 
   it('while the socket file is missing (ENOENT: snmpd restarting), warning once, then once it appears', async () => {
     const { logger, lines } = captureLogger();
-    session = sessionTo(master, { logger, reconnectMinMs: 5, reconnectMaxMs: 10 });
-    session.start();
+    t.session = sessionTo(t.master, { logger, reconnectMinMs: 5, reconnectMaxMs: 10 });
+    t.session.start();
     await new Promise((resolve) => setTimeout(resolve, 150));
     const enoent = lines.filter((l) => l.msg === 'agentx connection error' && l['code'] === 'ENOENT');
     expect(enoent.length).toBeGreaterThan(3);
@@ -92,33 +80,33 @@ describe('reconnecting', () => {
     expect(enoent.slice(1).every((l) => l.level === DEBUG)).toBe(true);
 
     // A different problem is news: a file that is not a socket refuses the connection.
-    writeFileSync(master.path, '');
+    writeFileSync(t.master.path, '');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const refused = lines.filter((l) => l.msg === 'agentx connection error' && l['code'] === 'ECONNREFUSED');
     expect(refused.length).toBeGreaterThan(1);
     expect(refused.filter((l) => l.level === WARN)).toHaveLength(1);
 
     const { rmSync } = await import('node:fs');
-    rmSync(master.path);
-    const ready = nextEvent(session, 'ready');
-    await master.listen();
-    await (await master.nextConnection()).handshake(3);
+    rmSync(t.master.path);
+    const ready = nextEvent(t.session, 'ready');
+    await t.master.listen();
+    await (await t.master.nextConnection()).handshake(3);
     expect(await ready).toBe(3);
   });
 
   it('warns again about a problem that comes back after a session was established', async () => {
     const { logger, lines } = captureLogger();
-    session = sessionTo(master, { logger, reconnectMinMs: 5, reconnectMaxMs: 10 });
-    session.start();
+    t.session = sessionTo(t.master, { logger, reconnectMinMs: 5, reconnectMaxMs: 10 });
+    t.session.start();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await master.listen();
-    const ready = nextEvent(session, 'ready');
-    const first = await master.nextConnection();
+    await t.master.listen();
+    const ready = nextEvent(t.session, 'ready');
+    const first = await t.master.nextConnection();
     await first.handshake(1);
     await ready;
     // snmpd goes away again: the socket file with it.
-    await master.close();
-    master = new FakeMaster();
+    await t.master.close();
+    t.master = new FakeMaster();
     await new Promise((resolve) => setTimeout(resolve, 80));
     const warned = lines.filter((l) => l.msg === 'agentx connection error' && l['code'] === 'ENOENT' && l.level === WARN);
     expect(warned).toHaveLength(2);
@@ -126,24 +114,24 @@ describe('reconnecting', () => {
 
   for (const networkByteOrder of [true, false]) {
     it(`after a Close from the master (${networkByteOrder ? 'network byte order' : 'little endian'})`, async () => {
-      await master.listen();
+      await t.master.listen();
       const { logger, lines } = captureLogger();
-      session = sessionTo(master, { logger });
-      const ready = nextEvent(session, 'ready');
-      session.start();
-      const first = await master.nextConnection();
+      t.session = sessionTo(t.master, { logger });
+      const ready = nextEvent(t.session, 'ready');
+      t.session.start();
+      const first = await t.master.nextConnection();
       await first.handshake(1);
       await ready;
 
-      const down = nextEvent(session, 'down');
-      const readyAgain = nextEvent(session, 'ready');
+      const down = nextEvent(t.session, 'down');
+      const readyAgain = nextEvent(t.session, 'ready');
       first.send(
         encodePdu({ type: PduType.Close, sessionId: 1, transactionId: 0, packetId: 77, reason: CloseReason.byManager }, { networkByteOrder }),
       );
       await first.closed;
       await down;
       expect(lines.some((l) => l.msg === 'agentx master closed the session; reconnecting' && l['reason'] === CloseReason.byManager)).toBe(true);
-      await (await master.nextConnection()).handshake(2);
+      await (await t.master.nextConnection()).handshake(2);
       expect(await readyAgain).toBe(2);
     });
   }
@@ -151,11 +139,11 @@ describe('reconnecting', () => {
 
 describe('Ping', () => {
   it('is sent every pingIntervalMs while the session is open, and answered Pings keep the connection', async () => {
-    await master.listen();
-    session = sessionTo(master, { pingIntervalMs: 30 });
-    const ready = nextEvent(session, 'ready');
-    session.start();
-    const first = await master.nextConnection();
+    await t.master.listen();
+    t.session = sessionTo(t.master, { pingIntervalMs: 30 });
+    const ready = nextEvent(t.session, 'ready');
+    t.session.start();
+    const first = await t.master.nextConnection();
     await first.handshake(1);
     await ready;
     for (let i = 0; i < 3; i++) {
@@ -164,37 +152,37 @@ describe('Ping', () => {
       first.respond(ping, 1);
     }
     expect(first.socket.destroyed).toBe(false);
-    expect(session.isReady).toBe(true);
+    expect(t.session.isReady).toBe(true);
   });
 
   it('unanswered within responseTimeoutMs: the session reconnects', async () => {
-    await master.listen();
+    await t.master.listen();
     const { logger, lines } = captureLogger();
-    session = sessionTo(master, { pingIntervalMs: 30, responseTimeoutMs: 100, logger });
-    const ready = nextEvent(session, 'ready');
-    session.start();
-    const first = await master.nextConnection();
+    t.session = sessionTo(t.master, { pingIntervalMs: 30, responseTimeoutMs: 100, logger });
+    const ready = nextEvent(t.session, 'ready');
+    t.session.start();
+    const first = await t.master.nextConnection();
     await first.handshake(1);
     await ready;
     await first.expect(PduType.Ping); // and never answered
-    const down = nextEvent(session, 'down');
+    const down = nextEvent(t.session, 'down');
     await first.closed;
     await down;
     expect(lines.some((l) => l.msg === 'agentx master did not answer Ping; reconnecting' && l.level === WARN)).toBe(true);
-    const readyAgain = nextEvent(session, 'ready');
-    await (await master.nextConnection()).handshake(2);
+    const readyAgain = nextEvent(t.session, 'ready');
+    await (await t.master.nextConnection()).handshake(2);
     expect(await readyAgain).toBe(2);
   });
 
   it('setPingInterval applies at once to an open session', async () => {
-    await master.listen();
-    session = sessionTo(master, { pingIntervalMs: 60_000 });
-    const ready = nextEvent(session, 'ready');
-    session.start();
-    const first = await master.nextConnection();
+    await t.master.listen();
+    t.session = sessionTo(t.master, { pingIntervalMs: 60_000 });
+    const ready = nextEvent(t.session, 'ready');
+    t.session.start();
+    const first = await t.master.nextConnection();
     await first.handshake(1);
     await ready;
-    session.setPingInterval(20);
+    t.session.setPingInterval(20);
     first.respond(await first.expect(PduType.Ping, 1000), 1);
   });
 });
