@@ -177,6 +177,19 @@ step_serve() {
   cp "$T"/mibs/*.txt /root/.snmp/mibs/
   snmptranslate -m LVS-MIB -On LVS-MIB::lvsServiceSchedType >/dev/null || die "snmptranslate cannot read LVS-MIB"
 
+  # The netlink addon of this architecture loads and speaks generic netlink to the kernel: in this network
+  # namespace the IPVS family answers with an empty table, or, when the machine has no ip_vs module loaded, the
+  # kernel's controller says ENOENT. A binary that does not load fails differently.
+  local nl rc=0
+  nl="$(lvs-agentx snapshot -s netlink 2>&1)" || rc=$?
+  if [[ "$rc" -eq 0 ]]; then
+    log "lvs-agentx snapshot -s netlink: $(head -n 1 <<<"$nl")"
+  elif grep -q 'resolve family IPVS failed (ENOENT)' <<<"$nl"; then
+    log "lvs-agentx snapshot -s netlink: the addon loaded, the kernel has no IPVS here (ENOENT)"
+  else
+    die "lvs-agentx snapshot -s netlink (exit $rc): $nl"
+  fi
+
   start_snmpd with-agent
   # The drop-in's agentXPerms on the socket snmpd made.
   local perms
