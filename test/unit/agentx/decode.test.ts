@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodePdu } from '../../../src/agentx/decode.js';
 import { AgentXDecodeError, type DecodeErrorCode } from '../../../src/agentx/errors.js';
-import { Framer, MAX_PAYLOAD } from '../../../src/agentx/framer.js';
 import type { Pdu } from '../../../src/agentx/pdu.js';
-import { goldens } from './fixtures.js';
 import { bytesOf, littleEndianOf } from './hex.js';
 
 /** Header IDs every bad frame below carries (unless its header is unreadable). */
@@ -173,50 +171,4 @@ describe('decode errors', () => {
       });
     }
   }
-});
-
-describe('framer errors', () => {
-  it('an absurd payload length fails with frame-too-large and the header IDs', () => {
-    for (const networkByteOrder of [true, false]) {
-      const text = `01 05 10 00 ${H} 7ffffff0`;
-      const framer = new Framer();
-      let caught: unknown;
-      try {
-        framer.push(networkByteOrder ? bytesOf(text) : littleEndianOf(text));
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught).toBeInstanceOf(AgentXDecodeError);
-      if (!(caught instanceof AgentXDecodeError)) return;
-      expect(caught.code).toBe('frame-too-large');
-      expect(caught.offset).toBe(16);
-      expect(caught.header).toStrictEqual({ type: 5, ...IDS, networkByteOrder });
-    }
-  });
-
-  it('a payload length not a multiple of 4 fails, even split across chunks', () => {
-    const framer = new Framer();
-    const bytes = bytesOf(`01 05 10 00 ${H} 00000006`);
-    expect(framer.push(bytes.subarray(0, 17))).toStrictEqual([]);
-    expect(() => framer.push(bytes.subarray(17))).toThrow(
-      expect.objectContaining({ code: 'length-not-multiple-of-4' }) as unknown as Error,
-    );
-  });
-
-  it('stays failed: later pushes throw and return nothing', () => {
-    const framer = new Framer();
-    expect(() => framer.push(bytesOf(`01 05 10 00 ${H} ${(MAX_PAYLOAD + 4).toString(16).padStart(8, '0')}`))).toThrow(
-      AgentXDecodeError,
-    );
-    const good = bytesOf(goldens[0]?.hex ?? '');
-    expect(() => framer.push(good)).toThrow(AgentXDecodeError);
-    expect(() => framer.push(new Uint8Array(0))).toThrow(AgentXDecodeError);
-  });
-
-  it('accepts a payload of exactly MAX_PAYLOAD', () => {
-    const framer = new Framer();
-    const header = bytesOf(`01 0c 10 00 ${H} ${MAX_PAYLOAD.toString(16).padStart(8, '0')}`);
-    expect(framer.push(header)).toStrictEqual([]);
-    expect(framer.buffered).toBe(20);
-  });
 });

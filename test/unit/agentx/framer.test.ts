@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { decodePdu } from '../../../src/agentx/decode.js';
-import { Framer } from '../../../src/agentx/framer.js';
+import { AgentXDecodeError } from '../../../src/agentx/errors.js';
+import { Framer, MAX_PAYLOAD } from '../../../src/agentx/framer.js';
 import { goldens } from './fixtures.js';
 import { bytesOf, concat, hexOf, littleEndianOf } from './hex.js';
+
+const IDS = { sessionId: 7, transactionId: 1, packetId: 2 } as const;
+const H = '00000007 00000001 00000002'; // sessionID, transactionID, packetID
 
 /** Every golden frame, alternating byte orders, so payload_length is read both ways within one stream. */
 const frames: Uint8Array[] = goldens.map((g, i) => (i % 2 === 0 ? bytesOf(g.hex) : littleEndianOf(g.hex)));
@@ -106,5 +110,51 @@ describe('Framer', () => {
     expect(framer.buffered).toBe(25);
     expect(framer.push(first.subarray(25)).map(hexOf)).toStrictEqual([hexOf(first)]);
     expect(framer.buffered).toBe(0);
+  });
+});
+
+describe('framer errors', () => {
+  it('an absurd payload length fails with frame-too-large and the header IDs', () => {
+    for (const networkByteOrder of [true, false]) {
+      const text = `01 05 10 00 ${H} 7ffffff0`;
+      const framer = new Framer();
+      let caught: unknown;
+      try {
+        framer.push(networkByteOrder ? bytesOf(text) : littleEndianOf(text));
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(AgentXDecodeError);
+      if (!(caught instanceof AgentXDecodeError)) return;
+      expect(caught.code).toBe('frame-too-large');
+      expect(caught.offset).toBe(16);
+      expect(caught.header).toStrictEqual({ type: 5, ...IDS, networkByteOrder });
+    }
+  });
+
+  it('a payload length not a multiple of 4 fails, even split across chunks', () => {
+    const framer = new Framer();
+    const bytes = bytesOf(`01 05 10 00 ${H} 00000006`);
+    expect(framer.push(bytes.subarray(0, 17))).toStrictEqual([]);
+    expect(() => framer.push(bytes.subarray(17))).toThrow(
+      expect.objectContaining({ code: 'length-not-multiple-of-4' }) as unknown as Error,
+    );
+  });
+
+  it('stays failed: later pushes throw and return nothing', () => {
+    const framer = new Framer();
+    expect(() => framer.push(bytesOf(`01 05 10 00 ${H} ${(MAX_PAYLOAD + 4).toString(16).padStart(8, '0')}`))).toThrow(
+      AgentXDecodeError,
+    );
+    const good = bytesOf(goldens[0]?.hex ?? '');
+    expect(() => framer.push(good)).toThrow(AgentXDecodeError);
+    expect(() => framer.push(new Uint8Array(0))).toThrow(AgentXDecodeError);
+  });
+
+  it('accepts a payload of exactly MAX_PAYLOAD', () => {
+    const framer = new Framer();
+    const header = bytesOf(`01 0c 10 00 ${H} ${MAX_PAYLOAD.toString(16).padStart(8, '0')}`);
+    expect(framer.push(header)).toStrictEqual([]);
+    expect(framer.buffered).toBe(20);
   });
 });
