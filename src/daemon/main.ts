@@ -11,6 +11,7 @@ import { Agent } from './agent.js';
 import { ExitCode, parseCommandLine, USAGE, UsageError, type CliCommand, type RunCommand } from './cli.js';
 import { readConfigFile } from './config-file.js';
 import { createLogger } from './logger.js';
+import { keepYoungGenerationSmall } from './heap.js';
 import { resolveSettings, SettingError, type Settings } from './settings.js';
 import { createSource } from './source-factory.js';
 
@@ -45,6 +46,7 @@ async function readOnce(command: Pick<RunCommand, 'config' | 'flags'>) {
 }
 
 async function runAgent(command: RunCommand, version: string): Promise<number> {
+  keepYoungGenerationSmall();
   const settings = await loadSettings(command);
   const logger = createLogger(settings.logLevel);
   let source: Source;

@@ -1,0 +1,18 @@
+import { setFlagsFromString } from 'node:v8';
+
+/**
+ * The V8 flag that keeps the young generation at the size it starts with (one semi-space of 1 MiB on 64-bit).
+ *
+ * V8 doubles the young generation whenever many young objects survive a scavenge, up to 16 MiB a semi-space, and
+ * keeps it resident: a table read makes hundreds of thousands of objects that live for the whole read, so the agent
+ * would carry 32 MiB or more of nursery for a burst that comes once a minute. Kept small, a walk of 2,000 x 10
+ * peaks at 84-88 MiB of RSS instead of 116 at the same CPU per request, and a scavenge copies at most 1 MiB (a
+ * shorter pause). V8 reads the growth factor whenever it considers growing, so setting it at start-up takes effect;
+ * `--max-semi-space-size` would have to be on node's own command line, which a user's `node main.js` would lack.
+ */
+export const SMALL_YOUNG_GENERATION = '--semi-space-growth-factor=1';
+
+/** For the daemon (not the one-shot tools), before the first read. */
+export function keepYoungGenerationSmall(): void {
+  setFlagsFromString(SMALL_YOUNG_GENERATION);
+}
