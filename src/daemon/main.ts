@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { snapshotToJson } from '../ipvs/snapshot-json.js';
 import type { Source } from '../ipvs/source.js';
-import { NameError } from '../mib/names.js';
+import { NameError } from '../ipvs/service-key.js';
 import { MrtgConfigError, mrtgConfig } from '../tools/mrtg.js';
 import { oidLines } from '../tools/oid.js';
 import { snapshotTable } from '../tools/snapshot-table.js';

@@ -1,8 +1,8 @@
 import type { Oid } from '../agentx/pdu.js';
 import type { Family, Snapshot } from '../ipvs/snapshot.js';
+import { realOfCanonicalName, serviceOfCanonicalName } from '../ipvs/service-key.js';
 import { LVS_REAL_ENTRY, LVS_SERVICE_ENTRY, REAL_COLUMNS, SERVICE_COLUMNS, type ColumnDef } from '../mib/lvs-mib.js';
 import { buildRows } from '../mib/model.js';
-import { realOfCanonicalName, serviceOfCanonicalName } from '../mib/names.js';
 import { rowIndex, type RealRow, type ServiceRow } from '../mib/rows.js';
 
 /**

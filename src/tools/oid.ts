@@ -1,5 +1,5 @@
+import { canonicalRealName, canonicalServiceName, NameError } from '../ipvs/service-key.js';
 import { LVS_REAL_ENTRY, LVS_SERVICE_ENTRY, REAL_COLUMNS, SERVICE_COLUMNS, type ColumnDef } from '../mib/lvs-mib.js';
-import { canonicalRealName, canonicalServiceName, NameError } from '../mib/names.js';
 import { oidToString } from '../mib/oid.js';
 import { encodeStringIndex } from '../mib/string-index.js';
 

@@ -1,6 +1,6 @@
-import { AddressParseError, canonicalAddress, parseAddress } from '../address.js';
 import { protocolOfName } from '../protocol.js';
-import type { Family, ServiceKey } from '../snapshot.js';
+import { type Endpoint, NameError, parseHostPort } from '../service-key.js';
+import type { ServiceKey } from '../snapshot.js';
 
 /**
  * Parsers for `ipvsadm -L -n --exact [--stats|--rate|--thresholds|--persistent-conn|--tun-info]`, written from
@@ -37,12 +37,6 @@ export interface ServiceOptions {
   readonly timeout: number;
   readonly netmaskPrefix: number;
   readonly peName: string;
-}
-
-export interface Endpoint {
-  readonly family: Family;
-  readonly address: string;
-  readonly port: number;
 }
 
 export interface ListedReal<V> extends Endpoint {
@@ -143,20 +137,12 @@ function parseServiceIdentity(tokens: readonly string[], fail: Fail): { key: Ser
   };
 }
 
-/** "10.0.0.2:80" or "[2001:db8::2]:80", canonicalized. */
-export function parseEndpoint(text: string, fail: Fail): Endpoint {
-  const m = /^(?:\[([^\]]+)\]|([0-9.]+)):(\d{1,5})$/.exec(text);
-  if (!m) fail(`expected ADDRESS:PORT or [IPV6]:PORT, got ${JSON.stringify(text)}`);
-  const [, v6, v4, portText] = m;
-  const port = Number(portText);
-  if (port > 65535) fail(`port ${port} out of range`);
+/** An address and port as ipvsadm -n prints them (the form of canonical real server names), canonicalized. */
+function parseEndpoint(text: string, fail: Fail): Endpoint {
   try {
-    const addressText = v6 ?? v4 ?? '';
-    const { family } = parseAddress(addressText);
-    if ((v6 !== undefined) !== (family === 'inet6')) fail(`${text}: brackets only around IPv6 addresses`);
-    return { family, address: canonicalAddress(addressText), port };
+    return parseHostPort(text);
   } catch (err) {
-    if (err instanceof AddressParseError) fail(err.message);
+    if (err instanceof NameError) fail(err.message);
     throw err;
   }
 }
