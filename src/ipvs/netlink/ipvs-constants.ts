@@ -1,3 +1,4 @@
+import type { Family } from '../snapshot.js';
 import { attrNames } from './constants.js';
 
 /**
@@ -204,6 +205,14 @@ export const AF = {
   INET: 2,
   INET6: 10,
 } as const;
+
+/** Each address family's AF_* number. */
+export const FAMILY_NUMBER: Readonly<Record<Family, number>> = { inet: AF.INET, inet6: AF.INET6 };
+
+/** The address family with AF_* number `n`, or undefined for one IPVS does not serve. */
+export function familyOfNumber(n: number): Family | undefined {
+  return n === AF.INET ? 'inet' : n === AF.INET6 ? 'inet6' : undefined;
+}
 
 export const IPVS_CMD_NAMES = attrNames('IPVS_CMD_', IPVS_CMD);
 export const IPVS_CMD_ATTR_NAMES = attrNames('IPVS_CMD_ATTR_', IPVS_CMD_ATTR);

@@ -4,7 +4,7 @@ import type { Family, ServiceKey } from '../snapshot.js';
 import { type ByteOrder, smallBytes, writeU16, writeU32 } from './bytes.js';
 import { GENL_HDRLEN, NLA_HDRLEN, NLM_F, NLMSG_HDRLEN } from './constants.js';
 import {
-  AF,
+  FAMILY_NUMBER,
   IPVS_CMD,
   IPVS_CMD_ATTR,
   IPVS_GENL_VERSION,
@@ -20,7 +20,6 @@ import { encodeGenlRequest } from './message.js';
  * All of them need CAP_NET_ADMIN (GENL_ADMIN_PERM). Requests carry nlmsg_seq 0; the socket numbers them.
  */
 
-export const FAMILY_NUMBER: Readonly<Record<Family, number>> = { inet: AF.INET, inet6: AF.INET6 };
 
 function request(family: number, cmd: IpvsCmd, flags: number, attrs: Uint8Array, order: ByteOrder): Uint8Array {
   return encodeGenlRequest({ family, cmd, version: IPVS_GENL_VERSION, flags }, attrs, order);

@@ -5,7 +5,7 @@ import { AttrSet } from './attr.js';
 import type { ByteOrder } from './bytes.js';
 import { NetlinkDecodeError } from './errors.js';
 import {
-  AF,
+  familyOfNumber,
   IP_VS_CONN_F,
   IP_VS_CONN_F_FWD_MASK,
   IP_VS_CONN_F_TUNNEL_TYPE,
@@ -62,8 +62,8 @@ export function decodeDestMessage(message: Uint8Array, order: ByteOrder, service
 function family(attrs: AttrSet, type: number): Family {
   const a = attrs.require(type);
   const af = attrs.u16(a);
-  if (af === AF.INET) return 'inet';
-  if (af === AF.INET6) return 'inet6';
+  const fam = familyOfNumber(af);
+  if (fam !== undefined) return fam;
   throw new NetlinkDecodeError(attrs.name(type), a.offset, `unknown address family ${af}`);
 }
 
