@@ -60,6 +60,15 @@ export interface ModelUpdate {
   readonly resets: readonly string[];
 }
 
+/**
+ * Which half of every row's slot is served. Each row's slot holds two copies of what it serves (counters and
+ * discontinuity time): an update writes the half not in service, in slices, and its last step flips this one
+ * number for every row at once.
+ */
+class Halves {
+  served: 0 | 1 = 0;
+}
+
 /** A row's counter continuity, and the values of the read being folded in until they are put in place. */
 abstract class Tracked {
   /** Monotonic mode: what is added to the raw counters (COUNTER_COUNT values), once a reset happened. */
@@ -68,23 +77,27 @@ abstract class Tracked {
   hasLast = false;
   /** Read number the row was last in (-1: never). */
   seenIn = -1;
+  /** Read number of the update that found the row's key (a key a source repeats keeps its first entity). */
+  foundIn = -1;
   /** Read number in which the counters last went backwards (not monotonic mode). */
   resetIn = -1;
   /** Whether its slots were given back (the row has left the model for good). */
   released = false;
 
-  // The row's slot in the model's store (see StatsStore): STAT_COUNT served values at `at`, then the raw counters
-  // of the last read the row was in, copied (the source may rewrite its own), then the row's times. Set by the store.
+  // The row's slot in the model's store (see StatsStore), from `slot`: two halves of STAT_COUNT served values (the
+  // one in service is the row's Stats window, `at`), the raw counters of the last read the row was in, copied (the
+  // source may rewrite its own), then the row's times. Set by the store.
   values: BigUint64Array = EMPTY_VALUES;
   words: Uint32Array = EMPTY_WORDS;
   doubles: Float64Array = EMPTY_DOUBLES;
-  at = 0;
+  slot = 0;
 
   constructor(
     readonly name: string,
     /** Address bytes (4 or 16) of the row's own address; empty for fwmark services. */
     readonly addressBytes: Uint8Array,
     store: StatsStore,
+    private readonly halves: Halves,
   ) {
     store.alloc(this);
   }
@@ -94,30 +107,47 @@ abstract class Tracked {
     return this;
   }
 
+  /** Where the served half starts (the Stats window). */
+  get at(): number {
+    return this.slot + (this.halves.served === 0 ? 0 : STAT_COUNT);
+  }
+
+  /** Where the half an update writes starts. */
+  get nextAt(): number {
+    return this.slot + (this.halves.served === 0 ? STAT_COUNT : 0);
+  }
+
   // Times (performance.now() ms) live in the slot: as fields they would be a boxed double each, 16 bytes a row.
 
   /** When the row was last in a read. */
   get seenAt(): number {
-    return this.doubles[this.at + SEEN_AT] as number;
+    return this.doubles[this.slot + SEEN_AT] as number;
   }
   set seenAt(ms: number) {
-    this.doubles[this.at + SEEN_AT] = ms;
+    this.doubles[this.slot + SEEN_AT] = ms;
   }
 
   /** Served: when the row's counters last started. */
   get discontinuityAt(): number {
-    return this.doubles[this.at + DISCONTINUITY_AT] as number;
-  }
-  set discontinuityAt(ms: number) {
-    this.doubles[this.at + DISCONTINUITY_AT] = ms;
+    return this.doubles[this.slot + SERVED_DISCONTINUITY_AT + this.halves.served] as number;
   }
 
-  /** The discontinuity time of the read being folded, served once the update puts it in place. */
-  get nextDiscontinuityAt(): number {
-    return this.doubles[this.at + NEXT_DISCONTINUITY_AT] as number;
-  }
+  /** The discontinuity time of the read being folded, served once the update flips the halves. */
   set nextDiscontinuityAt(ms: number) {
-    this.doubles[this.at + NEXT_DISCONTINUITY_AT] = ms;
+    this.doubles[this.slot + SERVED_DISCONTINUITY_AT + 1 - this.halves.served] = ms;
+  }
+
+  /**
+   * A row that leaves in this update: what it served stays in place across the flip (notifications show it), and
+   * both halves hold it while the row is away: so the served half is always the row's last read, also for a row
+   * that comes back (monotonic mode), which observe() relies on.
+   */
+  keepServed(): void {
+    const w = this.words;
+    const from = 2 * this.at;
+    const to = 2 * this.nextAt;
+    for (let k = 0; k < 2 * STAT_COUNT; k++) w[to + k] = w[from + k] as number;
+    this.nextDiscontinuityAt = this.discontinuityAt;
   }
 }
 
@@ -141,8 +171,8 @@ class ServiceIdentity extends Tracked implements ServiceRow {
   /** This read's entity while an update runs. */
   entity: Service | undefined = undefined;
 
-  constructor(name: string, addressBytes: Uint8Array, service: Service, store: StatsStore) {
-    super(name, addressBytes, store);
+  constructor(name: string, addressBytes: Uint8Array, service: Service, store: StatsStore, halves: Halves) {
+    super(name, addressBytes, store, halves);
     this.service = service;
   }
 }
@@ -158,8 +188,9 @@ class RealIdentity extends Tracked implements RealRow {
     addressBytes: Uint8Array,
     real: RealServer,
     store: StatsStore,
+    halves: Halves,
   ) {
-    super(name, addressBytes, store);
+    super(name, addressBytes, store, halves);
     this.real = real;
   }
 }
@@ -167,13 +198,12 @@ class RealIdentity extends Tracked implements RealRow {
 const EMPTY_VALUES = new BigUint64Array(0);
 const EMPTY_WORDS = new Uint32Array(0);
 const EMPTY_DOUBLES = new Float64Array(0);
-/** Where a row's copy of the raw counters (COUNTER_COUNT) of its last read starts in its slot. */
-const LAST = STAT_COUNT;
-/** Then the row's times, one double each. */
+/** Where a row's copy of the raw counters (COUNTER_COUNT) of its last read starts in its slot (after two halves). */
+const LAST = 2 * STAT_COUNT;
+/** Then the row's times, one double each: when last seen, and the discontinuity time of each half. */
 const SEEN_AT = LAST + COUNTER_COUNT;
-const DISCONTINUITY_AT = SEEN_AT + 1;
-const NEXT_DISCONTINUITY_AT = SEEN_AT + 2;
-const SLOT_WIDTH = NEXT_DISCONTINUITY_AT + 1;
+const SERVED_DISCONTINUITY_AT = SEEN_AT + 1;
+const SLOT_WIDTH = SERVED_DISCONTINUITY_AT + 2;
 
 /** Entities handled between two yields of updateSteps. */
 const STEP = 1024;
@@ -193,6 +223,7 @@ export class TableModel {
   private vanished: { readonly from: Map<string, Tracked>; readonly id: Tracked }[] = [];
   /** Every row's slot: what it serves, then the raw counters of its last read. */
   private readonly store = new StatsStore(SLOT_WIDTH);
+  private readonly halves = new Halves();
   /** Rows that left the table in this update: their slots are given back once it is done. */
   private leaving: Tracked[] = [];
   private reads = 0;
@@ -262,19 +293,20 @@ export class TableModel {
       const service = list[i] as Service;
       // A source that hands out the same entity again (the simulator does) is matched without making its name.
       let id = seq[i];
-      if (id === undefined || id.service !== service || id.entity !== undefined || id.released) {
+      if (id === undefined || id.service !== service || id.foundIn === read || id.released) {
         const name = serviceName(service.key);
         id = this.services.get(name);
-        if (id === undefined || (id.entity === undefined && id.seenIn !== read - 1 && this.expired(id, now))) {
-          id = new ServiceIdentity(name, service.key.kind === 'addr' ? serviceAddressBytes(service.key) : NO_BYTES, service, this.store);
+        if (id === undefined || (id.foundIn !== read && id.seenIn !== read - 1 && this.expired(id, now))) {
+          id = new ServiceIdentity(name, service.key.kind === 'addr' ? serviceAddressBytes(service.key) : NO_BYTES, service, this.store, this.halves);
           this.services.set(name, id);
         }
       }
-      if (id.entity !== undefined) {
+      if (id.foundIn === read) {
         seq[i] = undefined;
         continue;
       }
       seq[i] = id;
+      id.foundIn = read;
       id.entity = service;
       const wasThere = id.seenIn === read - 1;
       if (wasThere) stayed++;
@@ -292,19 +324,20 @@ export class TableModel {
     let order = this.order;
     if (added.length > 0 || stayed < order.length) {
       for (const id of order) {
-        if (id.entity !== undefined) continue;
+        if (id.foundIn === read) continue;
         if (notify) changes.push({ kind: 'serviceRemoved', service: id });
         this.drop(this.services, id);
       }
-      order = mergeOrder(order, added);
+      order = mergeOrder(order, added, read);
       reordered = true;
     }
 
-    // 2. This read's values for every row, held aside; what changed.
+    // 2. This read's values for every row, into the half of its slot not in service; what changed.
     for (const id of order) {
       const service = id.entity as Service;
       const isNew = id.seenIn !== read - 1;
       this.observe(id, service.stats, read, now);
+      serve(id, service.stats);
       if (id.resetIn === read) resets.push(id.name);
       if (notify && isNew) changes.push({ kind: 'serviceAdded', service: id });
       let active = 0;
@@ -316,12 +349,15 @@ export class TableModel {
         inactive += real.inactiveConns;
         persistent += real.persistentConns;
         this.observe(r, real.stats, read, now);
+        serve(r, real.stats);
         if (r.resetIn === read) resets.push(realRowKey(id.name, r.name));
         if (notify && !isNew) {
           if (r.seenIn !== read - 1) changes.push({ kind: 'realAdded', real: r });
           else if (r.real.weight !== real.weight) changes.push({ kind: 'weightChanged', real: r, previousWeight: r.real.weight });
         }
+        r.seenIn = read;
       }
+      id.seenIn = read;
       id.nextActive = active;
       id.nextInactive = inactive;
       id.nextPersistent = persistent;
@@ -330,32 +366,30 @@ export class TableModel {
         yield;
       }
     }
-
-    // 3. Everything in place at once (no yield from here on): one turn, so no request sees two reads mixed.
     let reals = this.reals;
     if (reordered) {
       reals = [];
-      for (const id of order) for (const r of id.order) reals.push(r);
-    }
-    for (const id of order) {
-      for (const r of id.order) {
-        const real = r.entity as RealServer;
-        r.real = real;
-        serve(r, real.stats);
-        r.discontinuityAt = r.nextDiscontinuityAt;
-        r.entity = undefined;
-        r.seenIn = read;
+      for (const id of order) {
+        for (const r of id.order) reals.push(r);
+        if ((work += 1 + id.order.length) >= STEP) {
+          work = 0;
+          yield;
+        }
       }
-      const service = id.entity as Service;
-      id.service = service;
-      serve(id, service.stats);
-      id.discontinuityAt = id.nextDiscontinuityAt;
+    }
+    const sorted = sortChanges(changes);
+    yield;
+
+    // 3. Everything in place at once (no yield from here on): one turn, so no request sees two reads mixed. The
+    //    counters and discontinuity times flip with one number; each row's entity is a pointer to set.
+    this.halves.served = this.halves.served === 0 ? 1 : 0;
+    for (const id of order) {
+      id.service = id.entity as Service;
       id.activeConns = id.nextActive;
       id.inactiveConns = id.nextInactive;
       id.persistentConns = id.nextPersistent;
-      id.entity = undefined;
-      id.seenIn = read;
     }
+    for (const r of reals) r.real = r.entity as RealServer;
     this.order = order;
     this.reals = reals;
     this.forgetVanished(now);
@@ -363,7 +397,7 @@ export class TableModel {
     this.leaving = [];
     this.lastRows = { services: order, reals };
     this.lastInfo = snapshot.info;
-    return { view: this.view(), info: snapshot.info, rows: this.lastRows, changes: sortChanges(changes), resets };
+    return { view: this.view(), info: snapshot.info, rows: this.lastRows, changes: sorted, resets };
   }
 
   /**
@@ -378,19 +412,20 @@ export class TableModel {
     for (let j = 0; j < list.length; j++) {
       const real = list[j] as RealServer;
       let r = seq[j];
-      if (r === undefined || r.real !== real || r.entity !== undefined || r.released) {
+      if (r === undefined || r.real !== real || r.foundIn === read || r.released) {
         const name = realName(real);
         r = id.reals.get(name);
-        if (r === undefined || (r.entity === undefined && r.seenIn !== read - 1 && this.expired(r, now))) {
-          r = new RealIdentity(id, name, realAddressBytes(real.address), real, this.store);
+        if (r === undefined || (r.foundIn !== read && r.seenIn !== read - 1 && this.expired(r, now))) {
+          r = new RealIdentity(id, name, realAddressBytes(real.address), real, this.store, this.halves);
           id.reals.set(name, r);
         }
       }
-      if (r.entity !== undefined) {
+      if (r.foundIn === read) {
         seq[j] = undefined; // repeated by the source: the first is kept
         continue;
       }
       seq[j] = r;
+      r.foundIn = read;
       r.entity = real;
       if (r.seenIn === read - 1) stayed++;
       else (added ??= []).push(r);
@@ -398,11 +433,11 @@ export class TableModel {
     seq.length = list.length;
     if (added === undefined && stayed === id.order.length) return false;
     for (const r of id.order) {
-      if (r.entity !== undefined) continue;
+      if (r.foundIn === read) continue;
       if (changes) changes.push({ kind: 'realRemoved', real: r });
       this.drop(id.reals, r);
     }
-    id.order = mergeOrder(id.order, added ?? []);
+    id.order = mergeOrder(id.order, added ?? [], read);
     return true;
   }
 
@@ -417,18 +452,18 @@ export class TableModel {
       if (recreated || wentBackwards(row, stats)) {
         if (this.monotonic) {
           const offset = (row.offset ??= new Array<bigint>(COUNTER_COUNT).fill(0n));
-          for (let k = 0; k < COUNTER_COUNT; k++) offset[k] = (offset[k] as bigint) + (row.values[row.at + LAST + k] as bigint);
+          for (let k = 0; k < COUNTER_COUNT; k++) offset[k] = (offset[k] as bigint) + (row.values[row.slot + LAST + k] as bigint);
         } else {
           discontinuityAt = now;
           row.resetIn = read;
         }
       }
     }
-    // This read's raw counters into the row's slot, after the served values (which change only in serve()).
+    // This read's raw counters into the row's slot, after the served values (which serve() writes).
     const w = row.words;
     const from = stats.words;
     const i = 2 * stats.at;
-    const j = 2 * (row.at + LAST);
+    const j = 2 * (row.slot + LAST);
     for (let k = 0; k < 2 * COUNTER_COUNT; k++) w[j + k] = from[i + k] as number;
     row.hasLast = true;
     row.seenAt = now;
@@ -443,6 +478,7 @@ export class TableModel {
 
   /** A row left the table: forgotten at once, or in monotonic mode kept (for its offsets) until it expires. */
   private drop<T extends Tracked>(from: Map<string, T>, id: T): void {
+    id.keepServed();
     if (this.monotonic) {
       this.vanished.push({ from, id });
     } else {
@@ -495,19 +531,20 @@ function clearTrack(t: Tracked): void {
 function serve(row: Tracked, read: Stats): void {
   const w = row.words;
   const from = read.words;
+  const at = row.nextAt;
   const i = 2 * read.at;
-  const j = 2 * row.at;
+  const j = 2 * at;
   for (let k = 0; k < 2 * STAT_COUNT; k++) w[j + k] = from[i + k] as number;
   const offset = row.offset;
   if (offset === undefined) return;
-  const { values, at } = row;
+  const values = row.values;
   // Modulo 2^64 (a BigUint64Array store wraps), as a Counter64 would.
   for (let k = 0; k < COUNTER_COUNT; k++) values[at + k] = (values[at + k] as bigint) + (offset[k] as bigint);
 }
 
 /** Whether any of the five counters of `now` is below the row's copy of its last read (as u64, high word first). */
 function wentBackwards(row: Tracked, now: Stats): boolean {
-  return countersBelow(row.words, row.at + LAST, now);
+  return countersBelow(row.words, row.slot + LAST, now);
 }
 
 function serviceAddressBytes(key: ServiceKey & { kind: 'addr' }): Uint8Array {
@@ -533,14 +570,14 @@ function realAddressBytes(address: string): Uint8Array {
 
 /**
  * The identities present in this read in index order: those of the previous order that are still present, merged
- * with the new ones (sorted here, once). Present means the entity of this read is set.
+ * with the new ones (sorted here, once). Present means found by this read.
  */
-function mergeOrder<T extends { readonly name: string; entity: unknown }>(previous: readonly T[], added: T[]): T[] {
+function mergeOrder<T extends { readonly name: string; readonly foundIn: number }>(previous: readonly T[], added: T[], read: number): T[] {
   added.sort((a, b) => compareNames(a.name, b.name));
   const out: T[] = [];
   let j = 0;
   for (const p of previous) {
-    if (p.entity === undefined) continue;
+    if (p.foundIn !== read) continue;
     while (j < added.length && compareNames((added[j] as T).name, p.name) < 0) out.push(added[j++] as T);
     out.push(p);
   }

@@ -5,7 +5,7 @@ import { STAT_COUNT, type Stats } from '../ipvs/snapshot.js';
  * array that the garbage collector never has to walk. Sources may rewrite their Stats windows from one read to the next (the simulator
  * does), and a read's objects can die young: what is served lives here.
  *
- * A slot belongs to an owner object (a row), whose `values`, `words`, `doubles` and `at` the store sets: the row is its own
+ * A slot belongs to an owner object (a row), whose `values`, `words`, `doubles` and `slot` the store sets: the row is its own
  * window onto the slot, with no object per slot. Growing copies the values and points every owner at the new
  * arrays, so a value never changes by it.
  */
@@ -16,7 +16,8 @@ export interface SlotOwner {
   words: Uint32Array;
   /** The same memory as doubles: for times an owner keeps in its slot (a double field would be boxed, 16 bytes). */
   doubles: Float64Array;
-  at: number;
+  /** Where the owner's slot starts in the arrays (the owner's own layout within it is its own). */
+  slot: number;
 }
 
 const INITIAL_SLOTS = 1024;
@@ -52,13 +53,13 @@ export class StatsStore {
     owner.values = this.values;
     owner.words = this.words;
     owner.doubles = this.doubles;
-    owner.at = slot * this.width;
+    owner.slot = slot * this.width;
     this.owners[slot] = owner;
   }
 
   /** Gives a slot back; its owner must not use it any more. */
   release(owner: SlotOwner): void {
-    const slot = owner.at / this.width;
+    const slot = owner.slot / this.width;
     if (this.owners[slot] !== owner) throw new Error(`stats-store: slot ${slot} is not this owner's`);
     this.owners[slot] = undefined;
     this.free.push(slot);

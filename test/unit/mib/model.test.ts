@@ -209,7 +209,7 @@ describe('TableModel: changes for notifications', () => {
 
   it('reports services and reals added and removed, and weight changes, services first, in index order', () => {
     const m = new TableModel({ monotonic: false });
-    m.update(snap(service(80, stats(0n), [real('10.0.0.2', 80), real('10.0.0.3', 80, stats(0n), 5)]), service(81, stats(0n))), 1);
+    m.update(snap(service(80, stats(0n), [real('10.0.0.2', 80, stats(50n)), real('10.0.0.3', 80, stats(0n), 5)]), service(81, stats(81n))), 1);
     const u = m.update(
       snap(
         service(82, stats(0n), [real('10.0.0.9', 82)]),
@@ -227,6 +227,9 @@ describe('TableModel: changes for notifications', () => {
     // The removed rows are the ones served before, with their values then.
     const removed = u.changes.find((c) => c.kind === 'realRemoved');
     expect(removed && 'real' in removed ? removed.real.real.address : '').toBe('10.0.0.2');
+    expect(removed && 'real' in removed ? [named(removed.real.stats).inBytes, removed.real.discontinuityAt] : []).toEqual([50n, 1]);
+    const gone = u.changes.find((c) => c.kind === 'serviceRemoved');
+    expect(gone && 'service' in gone ? [named(gone.service.stats).inBytes, gone.service.discontinuityAt] : []).toEqual([81n, 1]);
     expect(m.update(snap(service(82, stats(0n), [real('10.0.0.9', 82)]), service(80, stats(0n), [real('10.0.0.4', 80), real('10.0.0.3', 80, stats(0n), 0)])), 3).changes).toEqual([]);
   });
 

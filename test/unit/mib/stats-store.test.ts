@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { makeStats, STAT_COUNT } from '../../../src/ipvs/snapshot.js';
+import { makeStats, STAT_COUNT, type Stats } from '../../../src/ipvs/snapshot.js';
 import { copyStats, StatsStore, type SlotOwner } from '../../../src/mib/stats-store.js';
 import { named } from '../plain-stats.js';
 
-const owner = (store: StatsStore): SlotOwner => {
-  const o: SlotOwner = { values: new BigUint64Array(0), words: new Uint32Array(0), doubles: new Float64Array(0), at: 0 };
+/** An owner whose slot is also its Stats window (a row lays out more than one window in its slot). */
+const owner = (store: StatsStore): SlotOwner & Stats => {
+  const o = {
+    values: new BigUint64Array(0),
+    words: new Uint32Array(0),
+    doubles: new Float64Array(0),
+    slot: 0,
+    get at(): number {
+      return this.slot;
+    },
+  };
   store.alloc(o);
   return o;
 };
