@@ -33,6 +33,8 @@ SUITES=("$@")
 ARCH="${DEB_ARCH:-$(dpkg --print-architecture)}"
 CACHE="${LVS_CI_CACHE:-/var/cache/lvs-agentx-ci}"
 export LVS_CI_CACHE="$CACHE"
+# A foreign architecture's root runs under qemu-user (binfmt_misc); in-root.sh knows what qemu cannot do.
+if [[ "$ARCH" != "$(dpkg --print-architecture)" ]]; then export LVS_DISTRO_EMULATED=1; else export LVS_DISTRO_EMULATED=0; fi
 
 [[ "$(id -u)" -eq 0 ]] || die "needs root (debootstrap, mounts, chroot)"
 for tool in debootstrap unshare chroot ip dpkg-deb node; do
