@@ -113,8 +113,8 @@ describe.skipIf(!canRun)('Debian package', () => {
     expect(await field('Version')).toBe(VERSION);
     // Built per architecture by default: the netlink dependency carries a compiled (N-API) binary.
     expect(await field('Architecture')).toBe(arch);
-    // Node.js from a package named nodejs: Debian 13's 20.19, or NodeSource's 20.x on Debian 12 (whose own nodejs
-    // is 18). The floor is package.json's engines.node.
+    // Node.js from a package named nodejs: Debian 12's 18.20, Debian 13's 20.19, Ubuntu 24.04's 18.19 (the floor,
+    // package.json's engines.node; test/packaging/distro installs it from those archives).
     expect(await field('Depends')).toBe(`nodejs (>= ${NODE_MIN}), adduser`);
     // snmpd may run on another host (tcp: AgentX): recommended, not required.
     expect(await field('Recommends')).toBe('snmpd');
