@@ -1,10 +1,7 @@
-// Fixture outputs in fixtures/ipvsadm/ follow ipvsadm 1.31's printf formats column for column
-// (print_title(), print_service_entry(), print_largenum() with --exact, list_timeout(), list_daemon()).
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDaemons } from '../../../../src/ipvs/ipvsadm/formats.js';
 import { invocationError, IpvsadmSource, type Runner } from '../../../../src/ipvs/ipvsadm/ipvsadm-source.js';
@@ -14,20 +11,7 @@ import { realName, serviceName } from '../../../../src/ipvs/service-key.js';
 import { snapshotFromJson } from '../../../../src/ipvs/snapshot-json.js';
 import type { Snapshot } from '../../../../src/ipvs/snapshot.js';
 import { plainStats } from '../../plain-stats.js';
-
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/ipvsadm');
-const fixture = (name: string): string => readFileSync(path.join(dir, `${name}.txt`), 'utf8');
-
-const ALL = {
-  list: fixture('list'),
-  stats: fixture('stats'),
-  rate: fixture('rate'),
-  thresholds: fixture('thresholds'),
-  persistentConn: fixture('persistent-conn'),
-  tunInfo: fixture('tun-info'),
-  timeout: fixture('timeout'),
-  daemon: fixture('daemon'),
-};
+import { ALL, FIXTURES } from './fixtures.js';
 
 describe('IpvsadmSource', () => {
   const byArgs: Record<string, string> = {
@@ -110,7 +94,7 @@ describe('IpvsadmSource', () => {
     beforeAll(async () => {
       tmp = await mkdtemp(path.join(tmpdir(), 'ipvsadm-test-'));
       const cases = Object.entries(byArgs)
-        .map(([args, _]) => `  "${args}") cat "${dir}/${fileFor(args)}.txt" ;;`)
+        .map(([args, _]) => `  "${args}") cat "${FIXTURES}/ipvsadm/${fileFor(args)}.txt" ;;`)
         .join('\n');
       await writeFile(
         path.join(tmp, 'ipvsadm'),
@@ -160,7 +144,7 @@ function fileFor(args: string): string {
 }
 
 describe('outputs captured from a real kernel (Linux 6.1, ipvsadm 1.31)', () => {
-  const real = path.join(dir, '../ipvsadm-linux-6.1');
+  const real = path.join(FIXTURES, 'ipvsadm-linux-6.1');
   const read = (name: string): string => readFileSync(path.join(real, name), 'utf8');
   // What NetlinkSource read from the same table (JSON snapshot format: bigints as decimal strings).
   const parsed: unknown = JSON.parse(read('netlink-snapshot.json'));

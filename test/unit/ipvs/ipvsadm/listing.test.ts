@@ -1,36 +1,8 @@
-// Fixture outputs in fixtures/ipvsadm/ follow ipvsadm 1.31's printf formats column for column
-// (print_title(), print_service_entry(), print_largenum() with --exact, list_timeout(), list_daemon()).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LIST, RATE, STATS, TUN_INFO } from '../../../../src/ipvs/ipvsadm/formats.js';
-import { IpvsadmParseError, parseListing } from '../../../../src/ipvs/ipvsadm/listing.js';
+import { parseListing } from '../../../../src/ipvs/ipvsadm/listing.js';
 import { realName, serviceName } from '../../../../src/ipvs/service-key.js';
-
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/ipvsadm');
-const fixture = (name: string): string => readFileSync(path.join(dir, `${name}.txt`), 'utf8');
-
-const ALL = {
-  list: fixture('list'),
-  stats: fixture('stats'),
-  rate: fixture('rate'),
-  thresholds: fixture('thresholds'),
-  persistentConn: fixture('persistent-conn'),
-  tunInfo: fixture('tun-info'),
-  timeout: fixture('timeout'),
-  daemon: fixture('daemon'),
-};
-
-function parseErrorOf(f: () => unknown): IpvsadmParseError {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(IpvsadmParseError);
-    return err as IpvsadmParseError;
-  }
-  throw new Error('expected IpvsadmParseError');
-}
+import { ALL, fixture, parseErrorOf } from './fixtures.js';
 
 describe('ipvsadm -L -n listing', () => {
   it('reads header, services with their options, and real servers', () => {

@@ -1,26 +1,8 @@
-// Fixture outputs in fixtures/ipvsadm/ follow ipvsadm 1.31's printf formats column for column
-// (print_title(), print_service_entry(), print_largenum() with --exact, list_timeout(), list_daemon()).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { IpvsadmOutputError, snapshotFromIpvsadm } from '../../../../src/ipvs/ipvsadm/merge.js';
 import { serviceName } from '../../../../src/ipvs/service-key.js';
 import { named, plainStats } from '../../plain-stats.js';
-
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/ipvsadm');
-const fixture = (name: string): string => readFileSync(path.join(dir, `${name}.txt`), 'utf8');
-
-const ALL = {
-  list: fixture('list'),
-  stats: fixture('stats'),
-  rate: fixture('rate'),
-  thresholds: fixture('thresholds'),
-  persistentConn: fixture('persistent-conn'),
-  tunInfo: fixture('tun-info'),
-  timeout: fixture('timeout'),
-  daemon: fixture('daemon'),
-};
+import { ALL } from './fixtures.js';
 
 describe('snapshotFromIpvsadm', () => {
   it('merges every listing into one snapshot', () => {
@@ -117,6 +99,14 @@ describe('snapshotFromIpvsadm', () => {
     expect(named(tcp.reals[0]!.stats).cps).toBe(1n); // from --rate, still there
     expect(named(snap.services[3]!.stats).conns).toBe(0n); // FWM 1 missing from the edited --stats
     expect(snap.services[1]?.reals[1]?.tunnelType).toBeUndefined(); // no --tun-info
+  });
+
+  it('a real server repeated in a supplementary listing keeps its first row', () => {
+    const first = '  -> 10.0.0.2:80                         5 4294967295        7 4294967296000        8';
+    const stats = ALL.stats.replace(first, `${first}\n  -> 10.0.0.2:80                         9 9 9 9 9`);
+    expect(stats).not.toBe(ALL.stats);
+    const snap = snapshotFromIpvsadm({ ...ALL, stats });
+    expect(named(snap.services[0]!.reals[0]!.stats).conns).toBe(5n);
   });
 
   it('only the plain listing: configuration without counters', () => {

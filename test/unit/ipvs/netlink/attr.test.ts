@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AttrBuilder, AttrSet, parseAttrs } from '../../../../src/ipvs/netlink/attr.js';
-import { NetlinkDecodeError } from '../../../../src/ipvs/netlink/errors.js';
 import { attr, concat, ORDERS, s32, str, toHex, u16, u32, u64 } from '../nl.js';
-
-function decodeErrorOf(thrown: () => unknown): NetlinkDecodeError {
-  try {
-    thrown();
-  } catch (err) {
-    expect(err).toBeInstanceOf(NetlinkDecodeError);
-    return err as NetlinkDecodeError;
-  }
-  throw new Error('expected a NetlinkDecodeError');
-}
+import { decodeErrorOf } from './decode-error-of.js';
 
 describe('nlattr', () => {
   for (const o of ORDERS) {

@@ -15,16 +15,7 @@ import {
 } from '../../../../src/ipvs/netlink/message.js';
 import { ReplyCollector } from '../../../../src/ipvs/netlink/reply.js';
 import { attr, concat, genl, hex, nlmsg, ORDERS, s32, str, toHex, u16, u32 } from '../nl.js';
-
-function decodeErrorOf(thrown: () => unknown): NetlinkDecodeError {
-  try {
-    thrown();
-  } catch (err) {
-    expect(err).toBeInstanceOf(NetlinkDecodeError);
-    return err as NetlinkDecodeError;
-  }
-  throw new Error('expected a NetlinkDecodeError');
-}
+import { decodeErrorOf } from './decode-error-of.js';
 
 describe('nlmsghdr', () => {
   it('encodes field by field (little endian, literal bytes)', () => {
