@@ -1,4 +1,4 @@
-import { allocStats, setStatNumber, STAT, STAT_COUNT, type Family, type ForwardMethod, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats, type TunnelType } from './snapshot.js';
+import { allocStats, setStatNumber, STAT, STAT_COUNT, type Family, type ForwardMethod, type IpvsInfo, type RealServer, type Service, type ServiceKey, type Snapshot, type Stats } from './snapshot.js';
 import { runCooperatively, runToEnd } from '../util/time-slices.js';
 import type { Source } from './source.js';
 
@@ -207,58 +207,24 @@ abstract class SimEntity implements Stats {
 
 type Fields<T> = Omit<T, 'stats' | 'reals'>;
 
+// A simulated entity has exactly its kernel counterpart's fields, as makeService() gives them (every entity the same
+// fields in the same order, so all share one shape); the interfaces declare them, Object.assign sets them.
+interface SimReal extends Fields<RealServer> {}
 class SimReal extends SimEntity implements RealServer {
-  readonly family: Family;
-  readonly address: string;
-  readonly port: number;
-  readonly forward: ForwardMethod;
-  readonly weight: number;
-  readonly upperThreshold: number;
-  readonly lowerThreshold: number;
-  readonly activeConns: number;
-  readonly inactiveConns: number;
-  readonly persistentConns: number;
-  readonly tunnelType: TunnelType | undefined;
-  readonly tunnelPort: number | undefined;
-  readonly tunnelFlags: number | undefined;
-
-  constructor(f: Fields<RealServer>) {
+  constructor(fields: Fields<RealServer>) {
     super();
-    this.family = f.family;
-    this.address = f.address;
-    this.port = f.port;
-    this.forward = f.forward;
-    this.weight = f.weight;
-    this.upperThreshold = f.upperThreshold;
-    this.lowerThreshold = f.lowerThreshold;
-    this.activeConns = f.activeConns;
-    this.inactiveConns = f.inactiveConns;
-    this.persistentConns = f.persistentConns;
-    this.tunnelType = f.tunnelType;
-    this.tunnelPort = f.tunnelPort;
-    this.tunnelFlags = f.tunnelFlags;
+    Object.assign(this, fields);
   }
 }
 
+interface SimService extends Fields<Service> {}
 class SimService extends SimEntity implements Service {
-  readonly key: ServiceKey;
-  readonly scheduler: string;
-  readonly flags: number;
-  readonly timeout: number;
-  readonly netmaskPrefix: number;
-  readonly peName: string;
-
   constructor(
-    f: Fields<Service>,
+    fields: Fields<Service>,
     readonly reals: readonly RealServer[],
   ) {
     super();
-    this.key = f.key;
-    this.scheduler = f.scheduler;
-    this.flags = f.flags;
-    this.timeout = f.timeout;
-    this.netmaskPrefix = f.netmaskPrefix;
-    this.peName = f.peName;
+    Object.assign(this, fields);
   }
 }
 
