@@ -107,6 +107,11 @@ abstract class Tracked {
     return this;
   }
 
+  /** Whether this read may still give the row an entity: not found by it yet, and its slot not given back. */
+  free(read: number): boolean {
+    return this.foundIn !== read && !this.released;
+  }
+
   /** Where the served half starts (the Stats window). */
   get at(): number {
     return this.slot + (this.halves.served === 0 ? 0 : STAT_COUNT);
@@ -293,10 +298,10 @@ export class TableModel {
       const service = list[i] as Service;
       // A source that hands out the same entity again (the simulator does) is matched without making its name.
       let id = seq[i];
-      if (id === undefined || id.service !== service || id.foundIn === read || id.released) {
+      if (id === undefined || id.service !== service || !id.free(read)) {
         const name = serviceName(service.key);
-        id = this.services.get(name);
-        if (id === undefined || (id.foundIn !== read && id.seenIn !== read - 1 && this.expired(id, now))) {
+        id = this.kept(this.services.get(name), read, now);
+        if (id === undefined) {
           id = new ServiceIdentity(name, service.key.kind === 'addr' ? serviceAddressBytes(service.key) : NO_BYTES, service, this.store, this.halves);
           this.services.set(name, id);
         }
@@ -412,10 +417,10 @@ export class TableModel {
     for (let j = 0; j < list.length; j++) {
       const real = list[j] as RealServer;
       let r = seq[j];
-      if (r === undefined || r.real !== real || r.foundIn === read || r.released) {
+      if (r === undefined || r.real !== real || !r.free(read)) {
         const name = realName(real);
-        r = id.reals.get(name);
-        if (r === undefined || (r.foundIn !== read && r.seenIn !== read - 1 && this.expired(r, now))) {
+        r = this.kept(id.reals.get(name), read, now);
+        if (r === undefined) {
           r = new RealIdentity(id, name, realAddressBytes(real.address), real, this.store, this.halves);
           id.reals.set(name, r);
         }
@@ -468,6 +473,15 @@ export class TableModel {
     row.hasLast = true;
     row.seenAt = now;
     row.nextDiscontinuityAt = discontinuityAt;
+  }
+
+  /**
+   * A key's row, if it is to go on: undefined when the key has none, or when its row has been gone long enough to
+   * be forgotten (not found by this read, not in the last one), and a new row is made.
+   */
+  private kept<T extends Tracked>(row: T | undefined, read: number, now: number): T | undefined {
+    if (row === undefined || (row.foundIn !== read && row.seenIn !== read - 1 && this.expired(row, now))) return undefined;
+    return row;
   }
 
   /** Whether a row that is not in the last read has been gone long enough to be forgotten. */
