@@ -162,7 +162,7 @@ export class NetlinkSource implements Source {
 
       // Each GET_DEST reply comes back through the event loop (the socket's poll callback), so every service is a turn
       // of its own already; the slicer is asked only every DEST_SLICE_CHECK services, which costs a clock read where
-      // asking after each would cost 10,000 (and a needless extra turn every 10 ms). It still bounds a transport
+      // asking after each would cost 10,000 (and a needless extra turn every slice). It still bounds a transport
       // that answers without a turn.
       const services: Service[] = [];
       let sinceCheck = 0;

@@ -12,6 +12,7 @@ import {
   type Stats,
 } from '../ipvs/snapshot.js';
 import { runToEnd } from '../util/time-slices.js';
+import { sortInSteps } from '../util/sort-in-steps.js';
 import type { Change } from './changes.js';
 import type { AgentStatus, TimeStampOf } from './lvs-mib.js';
 import { realRowKey, type RealRow, type Rows, type ServiceRow } from './rows.js';
@@ -333,7 +334,8 @@ export class TableModel {
         if (notify) changes.push({ kind: 'serviceRemoved', service: id });
         this.drop(this.services, id);
       }
-      order = mergeOrder(order, added, read);
+      // Sorted in steps: a table's first read brings 10,000 new names, more than one slice may sort.
+      order = mergeOrder(order, yield* sortInSteps(added, byName, STEP), read);
       reordered = true;
     }
 
@@ -382,7 +384,7 @@ export class TableModel {
         }
       }
     }
-    const sorted = sortChanges(changes);
+    const sorted = yield* sortChanges(changes);
     yield;
 
     // 3. Everything in place at once (no yield from here on): one turn, so no request sees two reads mixed. The
@@ -442,7 +444,7 @@ export class TableModel {
       if (changes) changes.push({ kind: 'realRemoved', real: r });
       this.drop(id.reals, r);
     }
-    id.order = mergeOrder(id.order, added ?? [], read);
+    id.order = mergeOrder(id.order, added === undefined ? [] : added.sort(byName), read);
     return true;
   }
 
@@ -586,8 +588,10 @@ function realAddressBytes(address: string): Uint8Array {
  * The identities present in this read in index order: those of the previous order that are still present, merged
  * with the new ones (sorted here, once). Present means found by this read.
  */
-function mergeOrder<T extends { readonly name: string; readonly foundIn: number }>(previous: readonly T[], added: T[], read: number): T[] {
-  added.sort((a, b) => compareNames(a.name, b.name));
+const byName = (a: { readonly name: string }, b: { readonly name: string }): number => compareNames(a.name, b.name);
+
+/** The rows of `previous` still found in `read`, with `added` (sorted by name) merged in, in index order. */
+function mergeOrder<T extends { readonly name: string; readonly foundIn: number }>(previous: readonly T[], added: readonly T[], read: number): T[] {
   const out: T[] = [];
   let j = 0;
   for (const p of previous) {
@@ -602,13 +606,13 @@ function mergeOrder<T extends { readonly name: string; readonly foundIn: number 
 const CHANGE_ORDER: Readonly<Record<Change['kind'], number>> = { serviceRemoved: 0, serviceAdded: 0, realRemoved: 1, realAdded: 1, weightChanged: 1 };
 
 /** Services first, then real servers, each in index order (what the notifications have always been sent in). */
-function sortChanges(changes: Change[]): Change[] {
+function sortChanges(changes: Change[]): Generator<void, Change[]> {
   const name = (c: Change): [string, string] => ('service' in c ? [c.service.name, ''] : [c.real.service.name, c.real.name]);
-  return changes.sort((a, b) => {
+  return sortInSteps(changes, (a, b) => {
     const byKind = CHANGE_ORDER[a.kind] - CHANGE_ORDER[b.kind];
     if (byKind !== 0) return byKind;
     const [a1, a2] = name(a);
     const [b1, b2] = name(b);
     return compareNames(a1, b1) || compareNames(a2, b2);
-  });
+  }, STEP);
 }

@@ -7,7 +7,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  * decoding, tracking, building rows) gives the loop back whenever a slice has used `sliceMs`. Requests arriving
  * meanwhile are answered from the view still in service.
  */
-export const SLICE_MS = 10;
+export const SLICE_MS = 5;
 
 export class TimeSlicer {
   private sliceStart = performance.now();
