@@ -10,6 +10,10 @@ import { notificationVarBinds } from '../mib/notifications.js';
  * configured sinks). Switchable, and rate-limited: at most `perMinute` in any rolling minute; what is over the
  * limit is dropped and counted in one log line per minute. Nothing is queued while snmpd is away: a notification
  * reports a change as it is seen, and the table itself stays walkable.
+ *
+ * Delivery failures come in episodes (snmpd frozen or restarting: every Notify of every read times out): the first
+ * failure of an episode is one warning, the rest are counted at debug, and the first delivery after them is one
+ * info line saying how many were lost.
  */
 export interface NotifierOptions {
   readonly enabled: boolean;
@@ -20,6 +24,8 @@ export class Notifier {
   private sent: number[] = [];
   private dropped = 0;
   private lastDropLog = -Infinity;
+  /** Notifies not delivered since the last one that was: nonzero during an episode. */
+  private undelivered = 0;
 
   constructor(
     private options: NotifierOptions,
@@ -49,9 +55,10 @@ export class Notifier {
       const varbinds = notificationVarBinds(change, this.clock.sysUpTime(now), (at) => this.clock.timeStamp(at));
       session.notify(varbinds).then(
         (response) => {
+          this.delivered();
           if (response.error !== 0) this.log.warn({ kind: change.kind, error: response.error }, 'snmpd refused a notification');
         },
-        (err: unknown) => this.log.warn({ kind: change.kind, err: (err as Error).message }, 'notification not delivered to snmpd'),
+        (err: unknown) => this.notDelivered(change, err),
       );
     }
     if (this.dropped > 0 && now - this.lastDropLog >= 60_000) {
@@ -59,5 +66,18 @@ export class Notifier {
       this.dropped = 0;
       this.lastDropLog = now;
     }
+  }
+
+  /** snmpd answered a Notify (even with an error: it is there); ends an episode of failures. */
+  private delivered(): void {
+    if (this.undelivered === 0) return;
+    this.log.info({ lost: this.undelivered }, 'notifications delivered to snmpd again');
+    this.undelivered = 0;
+  }
+
+  private notDelivered(change: Change, err: unknown): void {
+    this.undelivered++;
+    const level = this.undelivered === 1 ? 'warn' : 'debug';
+    this.log[level]({ kind: change.kind, err: (err as Error).message, count: this.undelivered }, 'notification not delivered to snmpd');
   }
 }
