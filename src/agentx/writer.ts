@@ -19,7 +19,7 @@ export class FrameWriter {
 
   constructor(networkByteOrder: boolean, initialCapacity = 256) {
     this.littleEndian = !networkByteOrder;
-    this.buf = Buffer.alloc(Math.max(64, initialCapacity));
+    this.buf = zeroed(Math.max(64, initialCapacity));
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
@@ -133,11 +133,19 @@ export class FrameWriter {
   private grow(needed: number): void {
     let capacity = this.buf.length * 2;
     while (capacity < needed) capacity *= 2;
-    const next = Buffer.alloc(capacity);
+    const next = zeroed(capacity);
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
+}
+
+/**
+ * A zero-filled buffer. Buffer.alloc gives every response an ArrayBuffer of its own; allocUnsafe takes small ones
+ * from Node's shared pool (one allocation per 8 KiB of responses), and the fill makes it as clean.
+ */
+function zeroed(size: number): Buffer {
+  return Buffer.allocUnsafe(size).fill(0);
 }
 
 function badField(field: string, value: unknown, what: string): AgentXEncodeError {

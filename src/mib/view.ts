@@ -51,6 +51,12 @@ export interface ViewInput {
 
 export class MibView {
   private readonly objects: readonly ObjectEntry[];
+  /**
+   * Where the last GetNext answer was found. snmpd walks a table as one GetNext per varbind, each starting at the
+   * name it was last given: that request is answered from here without a search. The name is the one sent (the
+   * encoder only reads it).
+   */
+  private lastAnswer: { readonly name: Oid; readonly at: number; readonly i: number } | undefined;
 
   constructor(readonly input: ViewInput) {
     const { rows } = input;
@@ -101,19 +107,30 @@ export class MibView {
    */
   getNext(start: Oid, include: boolean, end: Oid): VarBind {
     const miss: VarBind = { name: start, value: END_OF_MIB_VIEW };
-    let at = this.firstObjectNotBefore(start);
-    for (; at < this.objects.length; at++) {
-      const entry = this.objects[at] as ObjectEntry;
-      if (end.length > 0 && compareOids(entry.oid, end) >= 0) return miss;
-      let i = 0;
-      if (isPrefixOf(entry.oid, start)) {
+    let at: number;
+    let i: number;
+    const last = this.lastAnswer;
+    if (!include && last !== undefined && compareOids(last.name, start) === 0) {
+      // A walk: snmpd asks for what follows the name it was just given, and that is the next instance.
+      at = last.at;
+      i = last.i + 1;
+    } else {
+      at = this.firstObjectNotBefore(start);
+      i = 0;
+      const entry = this.objects[at];
+      if (entry !== undefined && isPrefixOf(entry.oid, start)) {
         i = firstInstanceAtOrAfter(entry, start);
         if (!include && i < entry.instances.size && entry.instances.compare(i, start, entry.oid.length) === 0) i++;
       }
+    }
+    for (; at < this.objects.length; at++, i = 0) {
+      const entry = this.objects[at] as ObjectEntry;
+      if (end.length > 0 && compareOids(entry.oid, end) >= 0) return miss;
       if (i >= entry.instances.size) continue;
       const name = entry.oid.slice();
       entry.instances.append(i, name);
       if (end.length > 0 && compareOids(name, end) >= 0) return miss;
+      this.lastAnswer = { name, at, i };
       return { name, value: entry.instances.value(i) };
     }
     return miss;

@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodePdu } from '../../../src/agentx/decode.js';
 import { encodePdu } from '../../../src/agentx/encode.js';
 import { PduType, ValueType, type Pdu, type Value } from '../../../src/agentx/pdu.js';
+import { FrameWriter } from '../../../src/agentx/writer.js';
 
 /**
  * PDUs far larger than the encoder's first size guess, so that its buffer grows in the middle of every kind of
@@ -35,4 +36,20 @@ describe('encoder buffer growth', () => {
       }
     });
   }
+});
+
+describe('FrameWriter storage', () => {
+  it('leaves reserved and padding bytes zero when the memory it is given holds old bytes (Buffer.allocUnsafe)', () => {
+    const dirty = vi.spyOn(Buffer, 'allocUnsafe').mockImplementation((size: number) => Buffer.alloc(size, 0xff));
+    try {
+      const w = new FrameWriter(true, 8);
+      w.zeros(4);
+      w.octetString(Uint8Array.of(7), 'value');
+      for (let i = 0; i < 20; i++) w.zeros(4); // past the first buffer: what grow() copies into is clean too
+      w.u8(9, 'last');
+      expect([...w.finish()]).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 7, 0, 0, 0, ...new Array<number>(80).fill(0), 9]);
+    } finally {
+      dirty.mockRestore();
+    }
+  });
 });

@@ -59,6 +59,20 @@ describe('MibView', () => {
     expect(visited).toEqual(instances);
   });
 
+  it('a walk answers the same with requests for other names between its steps (what it last answered is no shortcut then)', () => {
+    const visited: Oid[] = [];
+    let at: Oid = ROOT;
+    for (let step = 0; ; step++) {
+      if (step % 3 === 1) view.getNext(instances[(step * 7) % instances.length] as Oid, false, []);
+      if (step % 5 === 2 && at !== ROOT) expect(view.getNext(at, true, []).name).toEqual(at); // include: the start itself
+      const vb = view.getNext([...at], false, []); // a copy, as each request from snmpd is
+      if (vb.value.type === ValueType.EndOfMibView) break;
+      visited.push(vb.name);
+      at = vb.name;
+    }
+    expect(visited).toEqual(instances);
+  });
+
   it('GetNext agrees with a brute-force search for random start OIDs, include flags and end bounds', () => {
     const random = mulberry32(42);
     const pick = (): Oid => instances[Math.floor(random() * instances.length)] as Oid;
