@@ -1,5 +1,8 @@
+import { statSync } from 'node:fs';
 import type net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { classifyConnectError, type PathKind } from './connect-hint.js';
 import type { TransportAddress } from './transport.js';
 
 /**
@@ -7,7 +10,12 @@ import type { TransportAddress } from './transport.js';
  * timeout; after any loss (socket closed, connection refused, socket file missing while snmpd restarts, a Ping
  * unanswered, a session dropped by the protocol) connect again after a capped exponential backoff. It knows no
  * PDUs: what runs on each socket is the ConnectionHandler its owner attaches. Nothing thrown inside a socket
- * handler escapes: each failure is one log line and a fresh connection.
+ * handler escapes: each failure is a fresh connection.
+ *
+ * What the operator sees of an outage (from a lost session or a failed first connect to the next session open):
+ * one warning per cause, with a hint (connect-hint.ts); repeats at debug; a reminder while it lasts, 1 min after
+ * the outage began and then at gaps doubling to 10 min (snmpd down for a day is a dozen lines, not 86,400); and one
+ * info line when a session is open again, saying how long it was down.
  */
 
 /** Opens a stream to the master (transport.ts connectTransport, or a test's own). */
@@ -21,6 +29,8 @@ export interface ConnectionOptions {
   readonly reconnectMaxMs: number;
   readonly pingIntervalMs: number;
   readonly log: Logger;
+  /** Monotonic milliseconds, for outage durations and reminders (performance.now unless a test brings its own). */
+  readonly now?: () => number;
 }
 
 /** What runs on one socket. `closed` is called once, whatever ended the socket. */
@@ -33,6 +43,20 @@ export interface ConnectionHandler {
 /** A TCP master that drops SYNs would otherwise hold us for the kernel's connect timeout (minutes). */
 const CONNECT_TIMEOUT_MS = 5000;
 
+/** The first reminder of an outage comes this long after it began; each gap doubles up to REMINDER_MAX_MS. */
+const REMINDER_FIRST_MS = 60_000;
+const REMINDER_MAX_MS = 600_000;
+
+/** From a lost session or a failed first connect to the next session open. */
+interface Outage {
+  readonly since: number;
+  /** Problem keys already warned about in this outage: a cause that comes back is not news. */
+  readonly warned: Set<string>;
+  failures: number;
+  nextReminderAt: number;
+  reminderGapMs: number;
+}
+
 export class MasterConnection {
   private socket: net.Socket | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -41,14 +65,18 @@ export class MasterConnection {
   private pingIntervalMs: number;
   /** Failed attempts since the last established session: the backoff exponent. */
   private attempt = 0;
-  private lastProblem: string | undefined;
+  private outage: Outage | undefined;
+  /** Whether the current connection carries an established session (its loss starts an outage). */
+  private sessionUp = false;
   private stopped = false;
+  private readonly now: () => number;
 
   constructor(
     private readonly options: ConnectionOptions,
     private readonly attach: (socket: net.Socket) => ConnectionHandler,
   ) {
     this.pingIntervalMs = options.pingIntervalMs;
+    this.now = options.now ?? (() => performance.now());
   }
 
   start(): void {
@@ -60,10 +88,20 @@ export class MasterConnection {
     return socket === this.socket;
   }
 
-  /** A session is up on this connection: the backoff starts from its minimum again, and any problem is news. */
+  /**
+   * A session is up on this connection: the backoff starts from its minimum again, an outage ends with one info line,
+   * and any problem after this is news.
+   */
   established(): void {
     this.attempt = 0;
-    this.lastProblem = undefined;
+    this.sessionUp = true;
+    const outage = this.outage;
+    this.outage = undefined;
+    if (outage === undefined) return;
+    this.options.log.info(
+      { downMs: Math.round(this.now() - outage.since), failedAttempts: outage.failures, causes: [...outage.warned] },
+      'agentx connection to master restored',
+    );
   }
 
   /** Runs `ping` every Ping interval while `socket` lasts (RFC 2741 section 6.2.13); a failed Ping drops it. */
@@ -80,13 +118,24 @@ export class MasterConnection {
   }
 
   /**
-   * Logs a connection problem once at warn while it persists (snmpd down for an hour must not mean 3,600 warnings),
-   * and again at warn when it changes; repeats go to debug.
+   * Logs a connection problem: at warn the first time `key` is seen in this outage, at debug when it repeats, and as
+   * a reminder at warn when one is due (see the top of this file).
    */
   problem(context: Record<string, unknown>, message: string, key: string): void {
-    const repeated = this.lastProblem === key;
-    this.lastProblem = key;
-    this.options.log[repeated ? 'debug' : 'warn']({ ...context, attempt: this.attempt }, message);
+    const now = this.now();
+    const outage = this.beginOutage(now);
+    outage.failures++;
+    const line = { ...context, attempt: this.attempt };
+    if (!outage.warned.has(key)) {
+      outage.warned.add(key);
+      this.options.log.warn(line, message);
+    } else if (now >= outage.nextReminderAt) {
+      outage.nextReminderAt = now + outage.reminderGapMs;
+      outage.reminderGapMs = Math.min(REMINDER_MAX_MS, outage.reminderGapMs * 2);
+      this.options.log.warn({ ...line, downMs: Math.round(now - outage.since), failedAttempts: outage.failures }, 'agentx master still unreachable');
+    } else {
+      this.options.log.debug(line, message);
+    }
   }
 
   /** Stops for good: no reconnect, no Pings; runs `farewell` while the connection is up, then ends it. */
@@ -106,23 +155,43 @@ export class MasterConnection {
     const socket = this.options.connect(this.options.address);
     this.socket = socket;
     const handler = this.attach(socket);
-    const connectTimer = setTimeout(() => socket.destroy(new Error('connect timed out after 5 s')), CONNECT_TIMEOUT_MS);
+    const connectTimer = setTimeout(
+      () => socket.destroy(Object.assign(new Error('connect timed out after 5 s'), { code: 'ETIMEDOUT' })),
+      CONNECT_TIMEOUT_MS,
+    );
     socket.once('close', () => clearTimeout(connectTimer));
     socket.on('connect', () => {
       clearTimeout(connectTimer);
       this.guard('connect', () => handler.connected());
     });
     socket.on('data', (chunk: Buffer) => this.guard('data', () => handler.data(chunk)));
-    socket.on('error', (err: NodeJS.ErrnoException) => {
-      // 'close' follows every 'error'; the reconnect happens there.
-      this.problem({ code: err.code, err: err.message }, 'agentx connection error', err.code ?? err.message);
-    });
+    // 'close' follows every 'error'; the reconnect happens there.
+    socket.on('error', (err: NodeJS.ErrnoException) => this.guard('error', () => this.connectError(err)));
     socket.on('close', () => this.guard('close', () => this.onClose(socket, handler)));
+  }
+
+  /** One log line for a failed connect or a broken connection, with its cause and a hint when there is one. */
+  private connectError(err: NodeJS.ErrnoException): void {
+    const { address } = this.options;
+    const code = err.code;
+    // ECONNREFUSED means a stale socket or a file that is no socket; EACCES the socket's mode or its directory's.
+    const looked = address.kind === 'unix' && (code === 'ECONNREFUSED' || code === 'ENOTSOCK' || code === 'EACCES');
+    const { cause, hint } = classifyConnectError(address, code, looked ? statPathKind(address.path) : 'unknown');
+    const context = { code, err: err.message, cause, ...(hint === undefined ? {} : { hint }) };
+    this.problem(context, 'agentx connection error', cause === 'other' ? (code ?? err.message) : cause);
+  }
+
+  /** The outage in progress, or a new one from `now`. */
+  private beginOutage(now: number): Outage {
+    this.outage ??= { since: now, warned: new Set(), failures: 0, nextReminderAt: now + REMINDER_FIRST_MS, reminderGapMs: REMINDER_FIRST_MS * 2 };
+    return this.outage;
   }
 
   private onClose(socket: net.Socket, handler: ConnectionHandler): void {
     const current = socket === this.socket;
     if (current) {
+      if (this.sessionUp) this.beginOutage(this.now());
+      this.sessionUp = false;
       this.socket = undefined;
       clearInterval(this.pingTimer);
       this.ping = undefined;
@@ -156,5 +225,21 @@ export class MasterConnection {
       this.options.log.error({ err, where }, 'agentx: unexpected error in handler; resetting connection');
       this.socket?.destroy();
     }
+  }
+}
+
+/** What stat(2) finds at a Unix socket path; never throws. */
+function statPathKind(path: string): PathKind {
+  try {
+    const stat = statSync(path);
+    if (stat.isSocket()) return 'socket';
+    if (stat.isFile()) return 'file';
+    if (stat.isDirectory()) return 'directory';
+    return 'other';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+    if (code === 'EACCES') return 'no-access';
+    return 'unknown';
   }
 }

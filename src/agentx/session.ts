@@ -43,6 +43,8 @@ export interface SessionOptions {
   readonly reader: () => MibReader | Promise<MibReader>;
   /** Opens the stream to the master: connectTransport unless a test brings its own. */
   readonly connect?: Connect;
+  /** Monotonic milliseconds for outage durations and reminders: performance.now unless a test brings its own. */
+  readonly now?: () => number;
 }
 
 export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; down: [reason: string] }> {
@@ -65,6 +67,7 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
         reconnectMaxMs: options.reconnectMaxMs ?? 1000,
         pingIntervalMs: options.pingIntervalMs ?? 15_000,
         log: this.log,
+        now: options.now,
       },
       (socket) => this.attach(socket),
     );

@@ -7,7 +7,8 @@ import { Framer } from '../../../src/agentx/framer.js';
 import { MasterClock } from '../../../src/agentx/master-clock.js';
 import { PduType, type Pdu } from '../../../src/agentx/pdu.js';
 import { AgentXSession, type SessionOptions } from '../../../src/agentx/session.js';
-import { captureLogger, testMib } from './fake-master.js';
+import { AGENTX_PERMS_LINE } from '../../../src/agentx/connect-hint.js';
+import { captureLogger, DEBUG, testMib, WARN, type LogLine } from './fake-master.js';
 import { lvs } from './fixtures.js';
 
 /**
@@ -37,7 +38,12 @@ class ScriptedSocket {
 
   /** Fails the way connecting to a missing Unix socket fails. */
   failWithEnoent(): void {
-    process.nextTick(() => this.socket.destroy(Object.assign(new Error('connect ENOENT'), { code: 'ENOENT' })));
+    this.failWith('ENOENT');
+  }
+
+  /** Fails the connect with errno `code`, as net.Socket reports it. */
+  failWith(code: string): void {
+    process.nextTick(() => this.socket.destroy(Object.assign(new Error(`connect ${code}`), { code })));
   }
 
   connect(): void {
@@ -163,11 +169,99 @@ describe('connect timeout', () => {
     expect(lines.some((l) => l.msg === 'agentx connection error' && l['err'] === 'connect timed out after 5 s')).toBe(true);
   });
 
+  it('to a TCP master is a host that cannot be reached, with a hint', async () => {
+    const { logger, lines } = captureLogger();
+    start(() => undefined, { logger, address: { kind: 'tcp', host: '192.0.2.7', port: 705 } });
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(connectErrors(lines)[0]).toMatchObject({
+      level: WARN,
+      code: 'ETIMEDOUT',
+      cause: 'tcp-unreachable',
+      hint: '192.0.2.7 cannot be reached on port 705 (ETIMEDOUT): check the address, the route and any firewall',
+    });
+  });
+
   it('does not fire once connected', async () => {
     start(() => undefined, { responseTimeoutMs: 60_000 }); // the Open stays unanswered without timing out
     (sockets[0] as ScriptedSocket).connect();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(attempts).toHaveLength(1);
     expect((sockets[0] as ScriptedSocket).socket.destroyed).toBe(false);
+  });
+});
+
+const connectErrors = (lines: readonly LogLine[]): LogLine[] => lines.filter((l) => l.msg === 'agentx connection error');
+const MINUTE = 60_000;
+
+/** Plays Open and Register on a scripted socket that has just connected. */
+async function openOn(live: ScriptedSocket, sessionId: number): Promise<void> {
+  live.connect();
+  await vi.advanceTimersByTimeAsync(0);
+  live.answerLast(sessionId); // Open
+  await vi.advanceTimersByTimeAsync(0);
+  live.answerLast(sessionId); // Register
+  await vi.advanceTimersByTimeAsync(0);
+}
+
+describe('what an outage logs', () => {
+  it('snmpd away for an hour: one warning with a hint, reminders at 1, 3, 7, 15, 25... min, one line when back', async () => {
+    const { logger, lines } = captureLogger();
+    let up = false;
+    const s = start((scripted) => (up ? undefined : scripted.failWithEnoent()), { logger, now: () => Date.now() });
+    const began = Date.now();
+    await vi.advanceTimersByTimeAsync(60 * MINUTE);
+    expect(attempts.length).toBeGreaterThan(3500); // about one a second
+
+    const warned = connectErrors(lines).filter((l) => l.level === WARN);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatchObject({
+      code: 'ENOENT',
+      cause: 'socket-missing',
+      hint: 'no socket at /nonexistent/agentx/master: is snmpd running, with "master agentx" in snmpd.conf, and is its agentXSocket this path (default /var/agentx/master)?',
+    });
+    expect(connectErrors(lines).slice(1).every((l) => l.level === DEBUG)).toBe(true);
+    const reminders = lines.filter((l) => l.msg === 'agentx master still unreachable');
+    // Each comes with the first failure at or after its time: within a reconnect delay (1 s) of it.
+    expect(reminders.map((l) => Math.floor((l['downMs'] as number) / 1000))).toEqual([60, 180, 420, 900, 1500, 2100, 2700, 3300]);
+    expect(reminders.every((l) => l.level === WARN && l['cause'] === 'socket-missing' && typeof l['hint'] === 'string')).toBe(true);
+
+    up = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    await openOn(sockets.at(-1) as ScriptedSocket, 4);
+    expect(s.isReady).toBe(true);
+    const restored = lines.filter((l) => l.msg === 'agentx connection to master restored');
+    expect(restored).toHaveLength(1);
+    expect(restored[0]).toMatchObject({ level: 30, causes: ['socket-missing'], failedAttempts: attempts.length - 1 });
+    expect(Math.abs((restored[0]!['downMs'] as number) - (Date.now() - began))).toBeLessThanOrEqual(1000);
+  });
+
+  it('a new cause is news; one that comes back within the same outage is not', async () => {
+    const { logger, lines } = captureLogger();
+    const script = ['ENOENT', 'ENOENT', 'ECONNREFUSED', 'ECONNREFUSED', 'ENOENT', 'EACCES', 'ENOENT'];
+    start((scripted, attempt) => scripted.failWith(script[attempt - 1] ?? 'ENOENT'), { logger, now: () => Date.now() });
+    await vi.advanceTimersByTimeAsync(3000);
+    const warned = connectErrors(lines).filter((l) => l.level === WARN);
+    // The path does not exist by the time it is looked at: a refused connect there is taken for a stale socket.
+    expect(warned.map((l) => l['cause'])).toEqual(['socket-missing', 'nobody-listening', 'permission-denied']);
+    expect(warned[2]!['hint']).toContain(`add "${AGENTX_PERMS_LINE}" to snmpd.conf`);
+  });
+
+  it('a lost session starts an outage that ends with one info line', async () => {
+    const { logger, lines } = captureLogger();
+    const s = start((scripted, attempt) => (attempt === 1 || attempt === 4 ? undefined : scripted.failWithEnoent()), {
+      logger,
+      now: () => Date.now(),
+    });
+    await openOn(sockets[0] as ScriptedSocket, 1);
+    expect(lines.some((l) => l.msg === 'agentx connection to master restored')).toBe(false); // the first open is no recovery
+    (sockets[0] as ScriptedSocket).socket.destroy();
+    await vi.advanceTimersByTimeAsync(50 + 100 + 200);
+    expect(attempts).toHaveLength(4);
+    await openOn(sockets[3] as ScriptedSocket, 2);
+    expect(s.isReady).toBe(true);
+    expect(lines.filter((l) => l.msg === 'agentx connection to master lost; reconnecting')).toHaveLength(1);
+    expect(lines.filter((l) => l.msg === 'agentx connection to master restored')).toEqual([
+      expect.objectContaining({ downMs: 350, failedAttempts: 2, causes: ['socket-missing'] }),
+    ]);
   });
 });

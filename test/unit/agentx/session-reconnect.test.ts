@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { encodePdu } from '../../../src/agentx/encode.js';
 import { CloseReason, PduType } from '../../../src/agentx/pdu.js';
@@ -77,21 +78,55 @@ describe('reconnecting', () => {
     expect(enoent.length).toBeGreaterThan(3);
     // One warning for a problem that persists; the repeats go to debug.
     expect(enoent.filter((l) => l.level === WARN)).toHaveLength(1);
+    expect(enoent[0]).toMatchObject({ cause: 'socket-missing', hint: expect.stringContaining(`no socket at ${t.master.path}: is snmpd running`) });
     expect(enoent.slice(1).every((l) => l.level === DEBUG)).toBe(true);
 
-    // A different problem is news: a file that is not a socket refuses the connection.
+    // A different problem is news: a file that is not a socket refuses the connection, and is named for what it is.
     writeFileSync(t.master.path, '');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const refused = lines.filter((l) => l.msg === 'agentx connection error' && l['code'] === 'ECONNREFUSED');
     expect(refused.length).toBeGreaterThan(1);
     expect(refused.filter((l) => l.level === WARN)).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ cause: 'not-a-socket', hint: expect.stringContaining(`${t.master.path} is a regular file, not a socket`) });
 
-    const { rmSync } = await import('node:fs');
     rmSync(t.master.path);
     const ready = nextEvent(t.session, 'ready');
     await t.master.listen();
     await (await t.master.nextConnection()).handshake(3);
     expect(await ready).toBe(3);
+  });
+
+  it('tells a directory at the socket path, and a stale socket nobody listens on, from a missing socket', async () => {
+    const { logger, lines } = captureLogger();
+    mkdirSync(t.master.path);
+    t.session = sessionTo(t.master, { logger, reconnectMinMs: 5, reconnectMaxMs: 10 });
+    t.session.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    rmSync(t.master.path, { recursive: true });
+    // A socket file whose snmpd is gone: a hard link keeps the inode after its server closes (and unlinks its name).
+    const server = net.createServer();
+    const first = `${t.master.path}.live`;
+    await new Promise<void>((resolve) => server.listen(first, resolve));
+    linkSync(first, t.master.path);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // (An attempt may fall between the directory's removal and the link: a missing socket, not what is tested here.)
+    const warned = lines.filter((l) => l.msg === 'agentx connection error' && l.level === WARN && l['cause'] !== 'socket-missing');
+    expect(warned.map((l) => [l['code'], l['cause']])).toEqual([
+      ['ECONNREFUSED', 'not-a-socket'],
+      ['ECONNREFUSED', 'nobody-listening'],
+    ]);
+    expect(warned[0]!['hint']).toContain(`${t.master.path} is a directory, not a socket`);
+    expect(warned[1]!['hint']).toContain(`nobody accepts connections on ${t.master.path}: a socket left behind`);
+
+    rmSync(t.master.path);
+    const ready = nextEvent(t.session, 'ready');
+    await t.master.listen();
+    await (await t.master.nextConnection()).handshake(3);
+    expect(await ready).toBe(3);
+    const restored = lines.filter((l) => l.msg === 'agentx connection to master restored');
+    expect(restored).toHaveLength(1);
+    expect(restored[0]!['causes']).toEqual(expect.arrayContaining(['not-a-socket', 'nobody-listening']));
   });
 
   it('warns again about a problem that comes back after a session was established', async () => {
