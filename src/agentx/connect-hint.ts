@@ -1,7 +1,9 @@
+import net from 'node:net';
 import { formatTransportAddress, type TransportAddress } from './transport.js';
 
 /**
- * What to tell the operator about reaching the master: why a connect failed, in words a person can act on. Pure: the caller brings the errno and what is at the socket
+ * What to tell the operator about reaching the master: why a connect failed, in words a person can act on, and
+ * whether the master address is exposed to other hosts. Pure: the caller brings the errno and what is at the socket
  * path (connection.ts stats it), and logs what comes back.
  */
 
@@ -109,4 +111,42 @@ function classifyTcp(address: Extract<TransportAddress, { kind: 'tcp' }>, code: 
     default:
       return { cause: 'other' };
   }
+}
+
+/** 127.0.0.0/8, ::1 (in any spelling, and IPv4-mapped 127/8) and the name localhost: not reachable from other hosts. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true; // RFC 6761 section 6.3
+  if (net.isIPv4(h)) return h.split('.')[0] === '127';
+  if (!net.isIPv6(h)) return false;
+  if (h.includes('.')) {
+    // An IPv4-mapped address (::ffff:127.0.0.1): its last 32 bits are the dotted quad; stand two zero groups in for it.
+    const colon = h.lastIndexOf(':');
+    const prefix = `${h.slice(0, colon + 1)}0:0`;
+    return expandIPv6(prefix) === '0000:0000:0000:0000:0000:ffff:0000:0000' && isLoopbackHost(h.slice(colon + 1));
+  }
+  return expandIPv6(h) === '0000:0000:0000:0000:0000:0000:0000:0001';
+}
+
+/** The eight groups of an IPv6 address (hexadecimal groups only), four digits each. */
+function expandIPv6(address: string): string {
+  const [head = '', tail] = address.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const zeros = tail === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...zeros, ...right].map((g) => g.padStart(4, '0')).join(':');
+}
+
+/**
+ * The startup warning for a master reached over TCP on an address other hosts may reach, or undefined. AgentX has
+ * no authentication or access control of its own (RFC 2741 section 8 leaves it to the transport): whoever can reach
+ * the port can register subtrees with the master, or pose as the master to us.
+ */
+export function tcpExposureWarning(address: TransportAddress): string | undefined {
+  if (address.kind !== 'tcp' || isLoopbackHost(address.host)) return undefined;
+  return (
+    `AgentX over TCP has no authentication (RFC 2741 section 8): anyone who can reach ${address.host} port ${address.port} ` +
+    'can register with the master and serve MIB data through it; prefer a unix: socket, or a loopback address with ' +
+    'the port firewalled'
+  );
 }

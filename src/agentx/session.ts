@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import type { Logger } from 'pino';
+import { tcpExposureWarning } from './connect-hint.js';
 import { MasterConnection, type Connect, type ConnectionHandler } from './connection.js';
 import type { MibReader } from './dispatch.js';
 import type { MasterClock } from './master-clock.js';
@@ -78,9 +79,12 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
     return this.protocol?.isRegistered ?? false;
   }
 
+  /** Connects; a master on a TCP address that is not loopback is warned about once, here. */
   start(): void {
     if (this.started) return;
     this.started = true;
+    const exposed = tcpExposureWarning(this.options.address);
+    if (exposed !== undefined) this.log.warn({ hint: exposed }, 'agentx master address is not loopback: AgentX over TCP is unauthenticated');
     this.connection.start();
   }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { AGENTX_PERMS_LINE, classifyConnectError, type PathKind } from '../../../src/agentx/connect-hint.js';
+import { AGENTX_PERMS_LINE, classifyConnectError, isLoopbackHost, tcpExposureWarning, type PathKind } from '../../../src/agentx/connect-hint.js';
 import { parseTransportAddress } from '../../../src/agentx/transport.js';
 
-/** Why a connect to the master failed: errno and what stat found at the path. */
+/** Why a connect to the master failed (errno and what stat found at the path), and whether a TCP master is exposed. */
 
 const unix = parseTransportAddress('unix:/var/agentx/master');
 const tcp = parseTransportAddress('tcp:192.0.2.7:705');
@@ -59,5 +59,28 @@ describe('classifyConnectError: TCP', () => {
 
   it('a TCP error that is no connect failure has no hint', () => {
     expect(classifyConnectError(tcp, 'EPIPE')).toEqual({ cause: 'other' });
+  });
+});
+
+describe('isLoopbackHost', () => {
+  const loopback = ['localhost', 'LOCALHOST', 'localhost.', 'agentx.localhost', '127.0.0.1', '127.1.2.3', '127.255.255.255', '::1', '0:0:0:0:0:0:0:1', '0000::0001', '::ffff:127.0.0.1', '0:0:0:0:0:ffff:127.9.9.9'];
+  const other = ['192.0.2.7', '10.0.0.1', '0.0.0.0', '128.0.0.1', '::', '::2', '1::1', '2001:db8::1', '::ffff:10.0.0.1', '::127.0.0.1', 'snmp.example.net', 'localhost.example.net', 'mylocalhost'];
+  for (const host of loopback) it(`${host} is loopback`, () => expect(isLoopbackHost(host)).toBe(true));
+  for (const host of other) it(`${host} is not`, () => expect(isLoopbackHost(host)).toBe(false));
+});
+
+describe('tcpExposureWarning', () => {
+  it('warns for a TCP master that other hosts may reach, naming RFC 2741 section 8 and the port', () => {
+    expect(tcpExposureWarning(tcp)).toMatch(
+      /^AgentX over TCP has no authentication \(RFC 2741 section 8\): anyone who can reach 192\.0\.2\.7 port 705 can register with the master and serve MIB data/,
+    );
+    expect(tcpExposureWarning(parseTransportAddress('tcp:[2001:db8::1]:705'))).toMatch(/reach 2001:db8::1 port 705/);
+    expect(tcpExposureWarning(parseTransportAddress('tcp:snmp.example.net:705'))).toBeDefined();
+  });
+
+  it('says nothing for a loopback TCP master or a Unix socket', () => {
+    for (const text of ['tcp:705', 'tcp:localhost:705', 'tcp:127.0.0.1:705', 'tcp:[::1]:705', 'unix:/var/agentx/master', '/tmp/master']) {
+      expect(tcpExposureWarning(parseTransportAddress(text))).toBeUndefined();
+    }
   });
 });

@@ -265,3 +265,27 @@ describe('what an outage logs', () => {
     ]);
   });
 });
+
+describe('a TCP master address', () => {
+  const exposed = (lines: readonly LogLine[]): LogLine[] =>
+    lines.filter((l) => l.msg === 'agentx master address is not loopback: AgentX over TCP is unauthenticated');
+
+  it('that other hosts may reach is warned about once, at start', async () => {
+    const { logger, lines } = captureLogger();
+    start((scripted) => scripted.failWith('ECONNREFUSED'), { logger, address: { kind: 'tcp', host: '192.0.2.7', port: 705 } });
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(exposed(lines)).toHaveLength(1);
+    expect(exposed(lines)[0]).toMatchObject({ level: WARN, hint: expect.stringMatching(/no authentication \(RFC 2741 section 8\): anyone who can reach 192\.0\.2\.7 port 705/) });
+    expect(connectErrors(lines)[0]).toMatchObject({ cause: 'tcp-refused' });
+  });
+
+  it('on loopback is not', async () => {
+    for (const host of ['localhost', '127.0.0.1', '::1']) {
+      const { logger, lines } = captureLogger();
+      start((scripted) => scripted.failWith('ECONNREFUSED'), { logger, address: { kind: 'tcp', host, port: 705 } });
+      await vi.advanceTimersByTimeAsync(100);
+      expect(exposed(lines)).toEqual([]);
+      await session?.stop();
+    }
+  });
+});
