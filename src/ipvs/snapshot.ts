@@ -127,6 +127,20 @@ export function makeStats(values: Partial<Record<StatName, bigint>>): Stats {
   return s;
 }
 
+/** Values below this are exact as numbers (2^53, as its high word): printed without a bigint. */
+const EXACT_HIGH_WORDS = 2 ** 21;
+
+/**
+ * Value `index` of a window as decimal text, exact for every u64. A bigint is made only for a value of 2^53 or
+ * more: printing a 100,000-real table (lvs-agentx snapshot) otherwise makes a million of them.
+ */
+export function statText(stats: Stats, index: number): string {
+  const w = 2 * (stats.at + index);
+  const high = stats.words[w + 1 - LOW] as number;
+  if (high < EXACT_HIGH_WORDS) return String(high * TWO_32 + (stats.words[w + LOW] as number));
+  return String(stats.values[stats.at + index]);
+}
+
 /** The values as named bigints (JSON, text output, tests). */
 export function statsRecord(stats: Stats): Record<StatName, bigint> {
   const out = {} as Record<StatName, bigint>;

@@ -1,6 +1,6 @@
 import { IP_VS_SVC_F } from '../ipvs/netlink/ipvs-constants.js';
 import { realName, serviceName } from '../ipvs/service-key.js';
-import { statOf, type Snapshot, type Stats } from '../ipvs/snapshot.js';
+import { STAT, statText, type Snapshot, type Stats } from '../ipvs/snapshot.js';
 import { compareNames } from '../mib/string-index.js';
 
 /**
@@ -14,19 +14,26 @@ export function snapshotTable(snapshot: Snapshot): string {
       (i.daemons.length > 0 ? `, sync ${i.daemons.map((d) => `${d.state} ${d.interface} id ${d.syncId}`).join(', ')}` : ''),
   ];
   const rows: string[][] = [['Name', 'Sched/Fwd', 'Weight', 'ActConn', 'InActConn', 'Conns', 'InPkts', 'OutPkts', 'InBytes', 'OutBytes']];
-  const stats = (s: Stats): string[] => (['conns', 'inPkts', 'outPkts', 'inBytes', 'outBytes'] as const).map((n) => String(statOf(s, n)));
-  const services = [...snapshot.services].sort((a, b) => compareNames(serviceName(a.key), serviceName(b.key)));
-  for (const s of services) {
+  const stats = (s: Stats): string[] => COUNTERS.map((k) => statText(s, k));
+  // Each name made once, not once per comparison.
+  for (const [name, s] of byName(snapshot.services, (s) => serviceName(s.key))) {
     const active = s.reals.reduce((a, r) => a + r.activeConns, 0);
     const inactive = s.reals.reduce((a, r) => a + r.inactiveConns, 0);
     const sched = s.scheduler + (s.flags & IP_VS_SVC_F.PERSISTENT ? ` persistent ${s.timeout}` : '');
-    rows.push([serviceName(s.key), sched, '', String(active), String(inactive), ...stats(s.stats)]);
-    const reals = [...s.reals].sort((a, b) => compareNames(realName(a), realName(b)));
-    for (const r of reals) {
-      rows.push([`  -> ${realName(r)}`, r.forward, String(r.weight), String(r.activeConns), String(r.inactiveConns), ...stats(r.stats)]);
+    rows.push([name, sched, '', String(active), String(inactive), ...stats(s.stats)]);
+    for (const [real, r] of byName(s.reals, realName)) {
+      rows.push([`  -> ${real}`, r.forward, String(r.weight), String(r.activeConns), String(r.inactiveConns), ...stats(r.stats)]);
     }
   }
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  for (const r of rows) lines.push(r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd());
+  const widths = (rows[0] as string[]).map(() => 0);
+  for (const r of rows) for (let c = 0; c < r.length; c++) widths[c] = Math.max(widths[c] as number, (r[c] as string).length);
+  for (const r of rows) lines.push(r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ').trimEnd());
   return lines.join('\n') + '\n';
+}
+
+const COUNTERS = [STAT.conns, STAT.inPkts, STAT.outPkts, STAT.inBytes, STAT.outBytes];
+
+/** The items with their names, in index order. */
+function byName<T>(items: readonly T[], nameOf: (item: T) => string): [string, T][] {
+  return items.map((item): [string, T] => [nameOf(item), item]).sort((a, b) => compareNames(a[0], b[0]));
 }

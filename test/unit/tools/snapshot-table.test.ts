@@ -24,4 +24,35 @@ describe('snapshotTable', () => {
       ['TCP/10.0.0.10:80', 'rr'],
     ]);
   });
+
+  it('real servers in index order under their service; counters exact to 2^64 - 1, right-aligned', () => {
+    const big = { conns: '18446744073709551615', inPkts: '9007199254740993', outPkts: '9007199254740991', inBytes: '4294967296', outBytes: '0' };
+    const table = snapshotTable(
+      snapshotFromJson({
+        info: INFO,
+        services: [
+          {
+            protocol: 'udp',
+            address: '10.0.0.1',
+            port: 53,
+            scheduler: 'rr',
+            flags: 0,
+            timeout: 0,
+            stats: big,
+            reals: [
+              { address: '10.0.0.20', port: 53, weight: 1 },
+              { address: '10.0.0.3', port: 53, weight: 1, stats: { conns: '7' } },
+            ],
+          },
+        ],
+      }),
+    );
+    const lines = table.split('\n');
+    const rows = lines.slice(2, 5).map((l) => l.trim().split(/\s{2,}/));
+    expect(rows.map((r) => r[0])).toEqual(['UDP/10.0.0.1:53', '-> 10.0.0.3:53', '-> 10.0.0.20:53']);
+    expect(rows[0]?.slice(-5)).toEqual(['18446744073709551615', '9007199254740993', '9007199254740991', '4294967296', '0']);
+    expect(rows[1]?.at(-5)).toBe('7');
+    // Right-aligned: the numbers end in one column, so every line of the table is as long as the header.
+    expect(new Set(lines.slice(1, 5).map((l) => l.length)).size).toBe(1);
+  });
 });
