@@ -8,7 +8,7 @@
 #   1. loads SERVICES TCP services x REALS masq real servers with one `ipvsadm -R` (generated rules);
 #   2. times `ipvsadm -Ln --stats --exact > /dev/null` (wall, user, sys), three times;
 #   2b. the whole-process dump against ipvsadm, alternating (A B A B A B, both as nobody with CAP_NET_ADMIN):
-#      A = `node dist/src/daemon/main.js snapshot -s netlink --format json > /dev/null` (`lvs-agentx snapshot`:
+#      A = `node dist/src/daemon/main.js snapshot -s netlink --format $BENCH_FORMAT > /dev/null` (`lvs-agentx snapshot`:
 #      node's start, the read, the JSON), B = `ipvsadm -Ln --stats --exact > /dev/null`; prints every run and the
 #      ratio of the medians (A/B: below 1 means the agent's dump is the faster);
 #   3. times three NetlinkSource reads in one process (node dist/test/kernel/bench-poll.js): wall and the process's
@@ -18,7 +18,7 @@
 #      since the previous snapshot), while snmpget polls snmpd's own sysUpTime.0 and the agent's lvsAgentStatus.0
 #      every 200 ms: the difference between the two latencies is the agent's part;
 # and prints the figures. BENCH_STEPS (default "ipvsadm whole reader agent") picks the steps (the table is always
-# loaded); BENCH_PROFILE=1 also writes a CPU profile of one whole-process dump (node --cpu-prof) to
+# loaded); BENCH_FORMAT (table, the default, or json) is the format of the whole-process dump; BENCH_PROFILE=1 also writes a CPU profile of one whole-process dump (node --cpu-prof) to
 # $BENCH_OUT/prof (BENCH_OUT: a host directory, given to run-guest.sh as --out; default a temporary one). The guest is emulated (qemu TCG, no KVM): absolute times are several times what real
 # hardware shows; compare the rows with each other.
 set -uo pipefail
@@ -33,7 +33,7 @@ if [[ ${1:-} != --in-guest ]]; then
   out=()
   [[ -n ${BENCH_OUT:-} ]] && { mkdir -p "$BENCH_OUT"; out=(--out "$BENCH_OUT"); }
   exec bash "$here/run-guest.sh" "${out[@]}" --timeout "${BENCH_TIMEOUT:-2400}" --env "REALS=$REALS" \
-    --env "BENCH_STEPS=${BENCH_STEPS:-ipvsadm whole reader agent}" --env "BENCH_PROFILE=${BENCH_PROFILE:-0}" \
+    --env "BENCH_STEPS=${BENCH_STEPS:-ipvsadm whole reader agent}" --env "BENCH_PROFILE=${BENCH_PROFILE:-0}" --env "BENCH_FORMAT=${BENCH_FORMAT:-table}" \
     -c "bash scripts/kernel/bench-poll.sh --in-guest $sizes"
 fi
 shift
@@ -115,8 +115,8 @@ for n in "$@"; do
     : > /tmp/whole-a; : > /tmp/whole-b
     echo "whole process, alternating (wall user sys in s, exit code), both as nobody + CAP_NET_ADMIN:"
     for i in 1 2 3; do
-      timed /tmp/whole-a node dist/src/daemon/main.js snapshot -s netlink --format json
-      echo "  A snapshot -s netlink --format json: $(tail -1 /tmp/whole-a)"
+      timed /tmp/whole-a node dist/src/daemon/main.js snapshot -s netlink --format "$BENCH_FORMAT"
+      echo "  A snapshot -s netlink --format $BENCH_FORMAT: $(tail -1 /tmp/whole-a)"
       timed /tmp/whole-b ipvsadm -Ln --stats --exact
       echo "  B ipvsadm -Ln --stats --exact:       $(tail -1 /tmp/whole-b)"
     done
@@ -129,7 +129,7 @@ for n in "$@"; do
   fi
   if [[ $BENCH_PROFILE == 1 ]]; then
     mkdir -p /tmp/prof && chmod 777 /tmp/prof
-    (cd /tmp && caps node --cpu-prof --cpu-prof-dir=/tmp/prof "$GUEST_REPO/dist/src/daemon/main.js" snapshot -s netlink --format json > /dev/null)
+    (cd /tmp && caps node --cpu-prof --cpu-prof-dir=/tmp/prof "$GUEST_REPO/dist/src/daemon/main.js" snapshot -s netlink --format "$BENCH_FORMAT" > /dev/null)
     mkdir -p "$GUEST_OUT/prof" && cp /tmp/prof/*.cpuprofile "$GUEST_OUT/prof/" \
       && for f in /tmp/prof/*.cpuprofile; do mv "$GUEST_OUT/prof/${f##*/}" "$GUEST_OUT/prof/snapshot-$n-${f##*/}"; done \
       && echo "CPU profile of one whole-process dump: $GUEST_OUT/prof/snapshot-$n-*.cpuprofile"
