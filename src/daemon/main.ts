@@ -7,10 +7,9 @@ import { NameError } from '../ipvs/service-key.js';
 import { MrtgConfigError, mrtgConfig } from '../tools/mrtg.js';
 import { oidLines } from '../tools/oid.js';
 import { snapshotTable } from '../tools/snapshot-table.js';
-import { Agent } from './agent.js';
+import type { Agent } from './agent.js';
 import { ExitCode, parseCommandLine, USAGE, UsageError, type CliCommand, type RunCommand } from './cli.js';
 import { readConfigFile } from './config-file.js';
-import { createLogger } from './logger.js';
 import { keepYoungGenerationSmall } from './heap.js';
 import { resolveSettings, SettingError, type Settings } from './settings.js';
 import { createSource } from './source-factory.js';
@@ -47,6 +46,9 @@ async function readOnce(command: Pick<RunCommand, 'config' | 'flags'>) {
 
 async function runAgent(command: RunCommand, version: string): Promise<number> {
   keepYoungGenerationSmall();
+  // The daemon's own parts (AgentX, the table model, pino) are loaded for `run` only: the one-shot commands start
+  // without them (`lvs-agentx snapshot` is a tool one runs beside ipvsadm, and is measured against it).
+  const [{ Agent }, { createLogger }] = await Promise.all([import('./agent.js'), import('./logger.js')]);
   const settings = await loadSettings(command);
   const logger = createLogger(settings.logLevel);
   let source: Source;
