@@ -79,7 +79,7 @@ function classifyUnix(path: string, code: string | undefined, stat: PathKind): C
       // A socket, or a path we could not look at: a socket that nobody accepts on is by far the likelier.
       return {
         cause: 'nobody-listening',
-        hint: `nobody accepts connections on ${path}: a socket left behind by an snmpd that is no longer running? ${MASTER_LINE}?`,
+        hint: `nobody accepts connections on ${path}: a socket left behind by an snmpd that is no longer running, or one still starting; ${MASTER_LINE}?`,
       };
     default:
       return { cause: 'other' };
