@@ -20,11 +20,11 @@ function rssKb(pid: number): { rss: number; hwm: number } {
   return { rss: field('VmRSS'), hwm: field('VmHWM') };
 }
 
-/** CPU time (user + system) a process has used, in microseconds (/proc/PID/stat fields 14 and 15, in clock ticks). */
-function cpuMicros(pid: number): number {
+/** CPU time a process has used, user and system, in microseconds (/proc/PID/stat fields 14 and 15, in clock ticks). */
+function cpuMicros(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+  const micros = (ticks: string | undefined): number => (Number(ticks) * 1e6) / 100; // USER_HZ is 100 on Linux
+  return { user: micros(fields[11]), system: micros(fields[12]) };
 }
 
 function countLines(cmd: string, args: string[]): Promise<{ lines: number; ms: number }> {
@@ -60,7 +60,9 @@ async function main(): Promise<void> {
     const cpuBefore = cpuMicros(pid);
     const walk = await countLines('snmpbulkwalk', ['-v2c', '-c', 'public', '-On', `-Cr${values.repetitions}`, '-t', '5', snmpd.target, '1.3.6.1.4.1.8225.4711']);
     const after = rssKb(pid);
-    const agentCpuMicros = cpuMicros(pid) - cpuBefore;
+    const cpuAfter = cpuMicros(pid);
+    const userMicros = cpuAfter.user - cpuBefore.user;
+    const systemMicros = cpuAfter.system - cpuBefore.system;
     const rate = walk.lines / (walk.ms / 1000);
     const served = agent.logLines
       .map((line) => {
@@ -89,7 +91,9 @@ async function main(): Promise<void> {
         varbindsPerSecond: Math.round(rate),
         microsecondsPerRoundTrip: Math.round((walk.ms * 1000) / walk.lines),
         // CPU the agent spent per varbind (one AgentX round trip each): independent of other load on the machine.
-        agentCpuMicrosecondsPerRoundTrip: Number((agentCpuMicros / walk.lines).toFixed(1)),
+        agentCpuMicrosecondsPerRoundTrip: Number(((userMicros + systemMicros) / walk.lines).toFixed(1)),
+        agentUserMicrosecondsPerRoundTrip: Number((userMicros / walk.lines).toFixed(1)),
+        agentSystemMicrosecondsPerRoundTrip: Number((systemMicros / walk.lines).toFixed(1)),
         readsDuringRun: served.length,
         maxReadMs: Math.max(0, ...served.map((l) => l.readMs ?? 0)),
         maxBuildMs: Math.max(0, ...served.map((l) => l.buildMs ?? 0)),
