@@ -132,7 +132,7 @@ export class MasterConnection {
     } else if (now >= outage.nextReminderAt) {
       outage.nextReminderAt = now + outage.reminderGapMs;
       outage.reminderGapMs = Math.min(REMINDER_MAX_MS, outage.reminderGapMs * 2);
-      this.options.log.warn({ ...line, downMs: Math.round(now - outage.since), failedAttempts: outage.failures }, 'agentx master still unreachable');
+      this.options.log.warn({ ...line, downMs: Math.round(now - outage.since), failedAttempts: outage.failures }, 'agentx still no session with master');
     } else {
       this.options.log.debug(line, message);
     }

@@ -220,7 +220,7 @@ describe('what an outage logs', () => {
       hint: 'no socket at /nonexistent/agentx/master: is snmpd running, with "master agentx" in snmpd.conf, and is its agentXSocket this path (default /var/agentx/master)?',
     });
     expect(connectErrors(lines).slice(1).every((l) => l.level === DEBUG)).toBe(true);
-    const reminders = lines.filter((l) => l.msg === 'agentx master still unreachable');
+    const reminders = lines.filter((l) => l.msg === 'agentx still no session with master');
     // Each comes with the first failure at or after its time: within a reconnect delay (1 s) of it.
     expect(reminders.map((l) => Math.floor((l['downMs'] as number) / 1000))).toEqual([60, 180, 420, 900, 1500, 2100, 2700, 3300]);
     expect(reminders.every((l) => l.level === WARN && l['cause'] === 'socket-missing' && typeof l['hint'] === 'string')).toBe(true);
