@@ -3,7 +3,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { encodePdu } from '../../../src/agentx/encode.js';
 import { CloseReason, PduType } from '../../../src/agentx/pdu.js';
-import { captureLogger, DEBUG, FakeMaster, nextEvent, SessionFixture, sessionTo, WARN } from './fake-master.js';
+import { captureLogger, DEBUG, FakeMaster, nextEvent, SessionFixture, sessionTo, WARN, type LogLine } from './fake-master.js';
 
 /**
  * The session keeps itself alive: whatever ends a connection — the master dropping it, no Response in time, the
@@ -12,6 +12,18 @@ import { captureLogger, DEBUG, FakeMaster, nextEvent, SessionFixture, sessionTo,
  */
 
 const t = new SessionFixture(false);
+
+/** Resolves once `done` holds (checked every 5 ms): a count of reconnect attempts, not a guess of how long they take. */
+async function until(done: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const connectErrors = (lines: readonly LogLine[], code: string): LogLine[] =>
+  lines.filter((l) => l.msg === 'agentx connection error' && l['code'] === code);
 
 describe('reconnecting', () => {
   it('after the master drops the connection: down, then a new session', async () => {
@@ -73,9 +85,8 @@ describe('reconnecting', () => {
     const { logger, lines } = captureLogger();
     t.session = sessionTo(t.master, { logger, reconnectMinMs: 5, reconnectMaxMs: 10 });
     t.session.start();
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const enoent = lines.filter((l) => l.msg === 'agentx connection error' && l['code'] === 'ENOENT');
-    expect(enoent.length).toBeGreaterThan(3);
+    await until(() => connectErrors(lines, 'ENOENT').length > 3);
+    const enoent = connectErrors(lines, 'ENOENT');
     // One warning for a problem that persists; the repeats go to debug.
     expect(enoent.filter((l) => l.level === WARN)).toHaveLength(1);
     expect(enoent[0]).toMatchObject({ cause: 'socket-missing', hint: expect.stringContaining(`no socket at ${t.master.path}: is snmpd running`) });
@@ -83,9 +94,8 @@ describe('reconnecting', () => {
 
     // A different problem is news: a file that is not a socket refuses the connection, and is named for what it is.
     writeFileSync(t.master.path, '');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const refused = lines.filter((l) => l.msg === 'agentx connection error' && l['code'] === 'ECONNREFUSED');
-    expect(refused.length).toBeGreaterThan(1);
+    await until(() => connectErrors(lines, 'ECONNREFUSED').length > 1);
+    const refused = connectErrors(lines, 'ECONNREFUSED');
     expect(refused.filter((l) => l.level === WARN)).toHaveLength(1);
     expect(refused[0]).toMatchObject({ cause: 'not-a-socket', hint: expect.stringContaining(`${t.master.path} is a regular file, not a socket`) });
 
@@ -101,7 +111,7 @@ describe('reconnecting', () => {
     mkdirSync(t.master.path);
     t.session = sessionTo(t.master, { logger, reconnectMinMs: 5, reconnectMaxMs: 10 });
     t.session.start();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => connectErrors(lines, 'ECONNREFUSED').length > 0);
     rmSync(t.master.path, { recursive: true });
     // A socket file whose snmpd is gone: a hard link keeps the inode after its server closes (and unlinks its name).
     const server = net.createServer();
@@ -109,7 +119,7 @@ describe('reconnecting', () => {
     await new Promise<void>((resolve) => server.listen(first, resolve));
     linkSync(first, t.master.path);
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => connectErrors(lines, 'ECONNREFUSED').some((l) => l['cause'] === 'nobody-listening'));
     // (An attempt may fall between the directory's removal and the link: a missing socket, not what is tested here.)
     const warned = lines.filter((l) => l.msg === 'agentx connection error' && l.level === WARN && l['cause'] !== 'socket-missing');
     expect(warned.map((l) => [l['code'], l['cause']])).toEqual([
@@ -142,9 +152,9 @@ describe('reconnecting', () => {
     // snmpd goes away again: the socket file with it.
     await t.master.close();
     t.master = new FakeMaster();
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    const warned = lines.filter((l) => l.msg === 'agentx connection error' && l['code'] === 'ENOENT' && l.level === WARN);
-    expect(warned).toHaveLength(2);
+    const before = connectErrors(lines, 'ENOENT').length;
+    await until(() => connectErrors(lines, 'ENOENT').length > before + 3);
+    expect(connectErrors(lines, 'ENOENT').filter((l) => l.level === WARN)).toHaveLength(2);
   });
 
   for (const networkByteOrder of [true, false]) {
