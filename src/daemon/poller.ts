@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Snapshot } from '../ipvs/snapshot.js';
 import type { Source } from '../ipvs/source.js';
 import type { AgentStatus } from '../mib/lvs-mib.js';
+import { asciiLine } from '../util/bounded-text.js';
 
 /**
  * Reads the source as demand asks. While SNMP requests keep coming (demand()), served data is at most `intervalMs`
@@ -156,7 +157,8 @@ export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
         ...this.current,
         status: this.current.lastReadAt === undefined ? 'noData' : 'stale',
         readErrors: (this.current.readErrors + 1) >>> 0,
-        lastError: message.slice(0, 255),
+        // lvsAgentLastError is a DisplayString: printable ASCII, at most 255 characters (RFC 2579).
+        lastError: asciiLine(message, 255),
       };
       this.emit('status', this.current);
     } finally {

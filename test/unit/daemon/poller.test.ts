@@ -83,6 +83,20 @@ describe('Poller', () => {
     expect(l.filter((x) => x.msg === 'source readable again; serving fresh data')).toHaveLength(1);
   });
 
+  it('keeps lvsAgentLastError printable ASCII and at most 255 characters whatever the error says', async () => {
+    const { log } = capture();
+    const src = new ManualSource();
+    const poller = new Poller(src, 1, log, async () => {});
+    poller.start();
+    src.fail(`bytes \u0000\u00ff\ufffd\u001b[2J ${'z'.repeat(1000)}`);
+    await tick();
+    await poller.stop();
+    const lastError = poller.status.lastError;
+    expect(lastError).toMatch(/^bytes \\u0000\\u00ff\\ufffd\\u001b\[2J z+\.\.\.$/);
+    expect(lastError).toMatch(/^[\x20-\x7e]*$/);
+    expect(lastError).toHaveLength(255);
+  });
+
   it('does not count or log as an error a read that stop() abandoned (SIGTERM during a read)', async () => {
     const { log, lines } = capture();
     const src = new ManualSource();
