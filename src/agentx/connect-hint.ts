@@ -139,13 +139,13 @@ function expandIPv6(address: string): string {
 
 /**
  * The startup warning for a master reached over TCP on an address other hosts may reach, or undefined. AgentX has
- * no authentication or access control of its own (RFC 2741 section 8 leaves it to the transport): whoever can reach
+ * no authentication or access control of its own (RFC 2741, Security Considerations, leaves it to the transport): whoever can reach
  * the port can register subtrees with the master, or pose as the master to us.
  */
 export function tcpExposureWarning(address: TransportAddress): string | undefined {
   if (address.kind !== 'tcp' || isLoopbackHost(address.host)) return undefined;
   return (
-    `AgentX over TCP has no authentication (RFC 2741 section 8): anyone who can reach ${address.host} port ${address.port} ` +
+    `AgentX over TCP has no authentication (RFC 2741, Security Considerations): anyone who can reach ${address.host} port ${address.port} ` +
     'can register with the master and serve MIB data through it; prefer a unix: socket, or a loopback address with ' +
     'the port firewalled'
   );

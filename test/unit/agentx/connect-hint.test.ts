@@ -70,9 +70,9 @@ describe('isLoopbackHost', () => {
 });
 
 describe('tcpExposureWarning', () => {
-  it('warns for a TCP master that other hosts may reach, naming RFC 2741 section 8 and the port', () => {
+  it('warns for a TCP master that other hosts may reach, naming RFC 2741's Security Considerations and the port', () => {
     expect(tcpExposureWarning(tcp)).toMatch(
-      /^AgentX over TCP has no authentication \(RFC 2741 section 8\): anyone who can reach 192\.0\.2\.7 port 705 can register with the master and serve MIB data/,
+      /^AgentX over TCP has no authentication \(RFC 2741, Security Considerations\): anyone who can reach 192\.0\.2\.7 port 705 can register with the master and serve MIB data/,
     );
     expect(tcpExposureWarning(parseTransportAddress('tcp:[2001:db8::1]:705'))).toMatch(/reach 2001:db8::1 port 705/);
     expect(tcpExposureWarning(parseTransportAddress('tcp:snmp.example.net:705'))).toBeDefined();

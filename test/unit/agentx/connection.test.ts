@@ -275,7 +275,7 @@ describe('a TCP master address', () => {
     start((scripted) => scripted.failWith('ECONNREFUSED'), { logger, address: { kind: 'tcp', host: '192.0.2.7', port: 705 } });
     await vi.advanceTimersByTimeAsync(3000);
     expect(exposed(lines)).toHaveLength(1);
-    expect(exposed(lines)[0]).toMatchObject({ level: WARN, hint: expect.stringMatching(/no authentication \(RFC 2741 section 8\): anyone who can reach 192\.0\.2\.7 port 705/) });
+    expect(exposed(lines)[0]).toMatchObject({ level: WARN, hint: expect.stringMatching(/no authentication \(RFC 2741, Security Considerations\): anyone who can reach 192\.0\.2\.7 port 705/) });
     expect(connectErrors(lines)[0]).toMatchObject({ cause: 'tcp-refused' });
   });
 
