@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { quoted } from '../util/bounded-text.js';
 
 /**
  * AgentX transport addresses, in snmpd's own spelling (snmpd.conf agentXSocket): `unix:/path`, a bare `/path`,
@@ -9,17 +10,28 @@ export type TransportAddress =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
 
 export const DEFAULT_AGENTX_SOCKET = 'unix:/var/agentx/master';
+export const TRANSPORT_FORMS = 'unix:/path, /path or tcp:HOST:PORT';
 
+/** An address outside the forms above; `expected` says what this one lacks (a port in range, an absolute path). */
 export class TransportAddressError extends Error {
   override readonly name = 'TransportAddressError';
+  constructor(
+    readonly text: string,
+    readonly expected: string,
+  ) {
+    super(`agentx: socket ${quoted(text)}: expected ${expected}`);
+  }
 }
+
+/** struct sockaddr_un's sun_path is 108 bytes on Linux (unix(7)), the terminating NUL included. */
+const SUN_PATH_MAX = 107;
 
 export function parseTransportAddress(text: string): TransportAddress {
   const t = text.trim();
-  if (t.startsWith('/')) return { kind: 'unix', path: t };
-  if (t.startsWith('unix:')) {
-    const path = t.slice(5);
-    if (!path.startsWith('/')) throw new TransportAddressError(`agentx: socket "${text}": expected unix:/absolute/path`);
+  if (t.startsWith('/') || t.startsWith('unix:')) {
+    const path = t.startsWith('/') ? t : t.slice(5);
+    if (!path.startsWith('/')) throw new TransportAddressError(text, 'unix:/absolute/path');
+    if (Buffer.byteLength(path) > SUN_PATH_MAX) throw new TransportAddressError(text, `a socket path of at most ${SUN_PATH_MAX} bytes (sun_path)`);
     return { kind: 'unix', path };
   }
   if (t.startsWith('tcp:')) {
@@ -28,12 +40,13 @@ export function parseTransportAddress(text: string): TransportAddress {
     const host = colon < 0 ? 'localhost' : rest.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
     const portText = colon < 0 ? rest : rest.slice(colon + 1);
     const port = Number(portText);
-    if (!/^\d+$/.test(portText) || port < 1 || port > 65535 || host === '') {
-      throw new TransportAddressError(`agentx: socket "${text}": expected tcp:HOST:PORT with a port 1-65535`);
+    if (host === '') throw new TransportAddressError(text, 'tcp:HOST:PORT with a host before the port');
+    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
+      throw new TransportAddressError(text, 'tcp:HOST:PORT with a port from 1 to 65535');
     }
     return { kind: 'tcp', host, port };
   }
-  throw new TransportAddressError(`agentx: socket "${text}": expected unix:/path, /path or tcp:HOST:PORT`);
+  throw new TransportAddressError(text, TRANSPORT_FORMS);
 }
 
 export function formatTransportAddress(address: TransportAddress): string {
