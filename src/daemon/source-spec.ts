@@ -1,4 +1,5 @@
 import { parseSimSpec, type SimOptions } from '../ipvs/sim-source.js';
+import { asciiLine, quoted } from '../util/bounded-text.js';
 
 /**
  * The grammar of a --source value (the `source` key of the config file): what settings.ts validates and
@@ -24,8 +25,41 @@ export class SourceSpecError extends Error {
     readonly text: string,
     readonly expected: string,
   ) {
-    super(`source "${text}": expected ${expected}`);
+    super(`source ${quoted(text)}: expected ${expected}`);
   }
+}
+
+/** Linux PATH_MAX (limits.h): a path, its NUL included, fits in 4096 bytes; a longer one no system call takes. */
+const PATH_MAX = 4096;
+
+/**
+ * What the simulator can make. Its addresses stay distinct up to 65,535 real servers a service (198.18.0.0/16)
+ * and 4,194,304 services; every row is held in memory, about 1.4 KB each in the agent (README "Sizing"), so the
+ * table as a whole is bounded too.
+ */
+export const SIM_LIMITS = { services: 1_000_000, reals: 65_535, rows: 1_000_000 } as const;
+
+function simOptions(text: string): SimOptions {
+  let options: SimOptions;
+  try {
+    options = parseSimSpec(text);
+  } catch (err) {
+    throw new SourceSpecError(text, `sim[:OPTIONS] (${asciiLine((err as Error).message, 160)})`);
+  }
+  if (options.services > SIM_LIMITS.services) throw new SourceSpecError(text, `sim with services=N at most ${SIM_LIMITS.services}`);
+  if (options.reals > SIM_LIMITS.reals) throw new SourceSpecError(text, `sim with reals=N at most ${SIM_LIMITS.reals} (distinct addresses in 198.18.0.0/16)`);
+  if (options.services * options.reals > SIM_LIMITS.rows) {
+    throw new SourceSpecError(text, `sim with services x reals at most ${SIM_LIMITS.rows} (every row is held in memory), not ${options.services * options.reals}`);
+  }
+  return options;
+}
+
+/** A file: or ipvsadm: path the system can open: at most PATH_MAX - 1 bytes, no NUL. */
+function pathOf(head: string, text: string, path: string): string {
+  if (path === '') throw new SourceSpecError(text, `${head}:PATH with a path`);
+  if (Buffer.byteLength(path) >= PATH_MAX) throw new SourceSpecError(text, `${head}:PATH with a path shorter than ${PATH_MAX} bytes (PATH_MAX)`);
+  if (path.includes('\0')) throw new SourceSpecError(text, `${head}:PATH with a path without NUL characters`);
+  return path;
 }
 
 /** The spec `text` names; throws SourceSpecError for anything else. */
@@ -36,15 +70,13 @@ export function parseSourceSpec(text: string): SourceSpec {
   const head = colon < 0 ? text : text.slice(0, colon);
   const rest = colon < 0 ? '' : text.slice(colon + 1);
   if (head === 'sim') {
-    try {
-      return { kind: 'sim', options: parseSimSpec(text) };
-    } catch (err) {
-      throw new SourceSpecError(text, `sim[:OPTIONS] (${(err as Error).message})`);
-    }
+    // Options are a few short words: a longer text is not one, and is not handed on to be quoted whole.
+    if (text.length > 200) throw new SourceSpecError(text, 'sim[:OPTIONS] with OPTIONS like services=1000,reals=10,churn=1,seed=1');
+    return { kind: 'sim', options: simOptions(text) };
   }
   if ((head === 'ipvsadm' || head === 'file') && colon >= 0) {
-    if (rest === '') throw new SourceSpecError(text, `${head}:PATH with a path`);
-    return head === 'file' ? { kind: 'file', path: rest } : { kind: 'ipvsadm', path: rest };
+    const path = pathOf(head, text, rest);
+    return head === 'file' ? { kind: 'file', path } : { kind: 'ipvsadm', path };
   }
   throw new SourceSpecError(text, SOURCE_FORMS);
 }

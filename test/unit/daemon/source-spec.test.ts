@@ -13,6 +13,8 @@ describe('parseSourceSpec', () => {
     expect(parseSourceSpec('file:C:x')).toEqual({ kind: 'file', path: 'C:x' });
     expect(parseSourceSpec('sim')).toEqual({ kind: 'sim', options: DEFAULT_SIM });
     expect(parseSourceSpec('sim:services=5,seed=9')).toEqual({ kind: 'sim', options: { ...DEFAULT_SIM, services: 5, seed: 9 } });
+    expect(parseSourceSpec(`file:/${'p'.repeat(4094)}`)).toMatchObject({ kind: 'file' });
+    expect(parseSourceSpec('sim:services=10000,reals=100')).toMatchObject({ kind: 'sim', options: { services: 10000, reals: 100 } });
   });
 
   it.each([
@@ -23,9 +25,19 @@ describe('parseSourceSpec', () => {
     ['ipvsadm:', /expected ipvsadm:PATH with a path/],
     ['file', /expected netlink, ipvsadm/],
     ['sim:services=many', /expected sim\[:OPTIONS\] \(sim: "services=many"/],
+    ['ipvsadm:/usr/sbin/ipvsadm\0x', /expected ipvsadm:PATH with a path without NUL characters$/],
+    ['sim:services=1000001', /expected sim with services=N at most 1000000$/],
+    ['sim:reals=65536', /expected sim with reals=N at most 65535/],
+    ['sim:services=10000,reals=101', /expected sim with services x reals at most 1000000 \(every row is held in memory\), not 1010000$/],
   ])('refuses %j', (text, message) => {
     expect(() => parseSourceSpec(text)).toThrow(SourceSpecError);
     expect(() => parseSourceSpec(text)).toThrow(message);
+  });
+
+  it('refuses a path of PATH_MAX bytes or more (a 1 MB path was accepted and written to stderr 3 MB at a time)', () => {
+    for (const path of [`/${'p'.repeat(4095)}`, `/${'p'.repeat(1 << 20)}`]) {
+      expect(() => parseSourceSpec(`file:${path}`)).toThrow(/^source "file:\/p{58}\.\.\." \(\d+ bytes\): expected file:PATH with a path shorter than 4096 bytes \(PATH_MAX\)$/);
+    }
   });
 
   it('is what the settings validate and the factory builds from', async () => {
