@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { DEFAULT_AGENTX_SOCKET } from '../agentx/transport.js';
+import { quoted } from '../util/bounded-text.js';
 import { DEFAULT_CONFIG_PATH } from './config-file.js';
 import { LOG_LEVELS } from './logger.js';
-import { SETTING_KEYS, type RawSettings, type SettingKey } from './settings.js';
+import { EXPECTED, HELP_HINT, SETTING_KEYS, type RawSettings, type SettingKey } from './settings.js';
 
 /** Exit codes (README, "Exit codes"). */
 export const ExitCode = {
@@ -58,6 +58,7 @@ Exit codes: 0 stopped by SIGTERM/SIGINT (after an AgentX Close), or a command
 done; 1 startup or command failure; 2 bad command line or config file.
 `;
 
+/** A command line this program cannot run: one line naming the flag, what came (bounded) and what is accepted. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
@@ -91,32 +92,100 @@ export interface MrtgCommand {
 }
 export type CliCommand = RunCommand | OidCommand | SnapshotCommand | MrtgCommand | { kind: 'help' } | { kind: 'version' };
 
+/**
+ * An option of a command: a flag that takes a value (`expects` says which, for the message when none follows) or a
+ * switch. A switch that is also a setting (`--monotonic-counters`) may take one as `--flag=VALUE`.
+ */
+interface OptionSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly expects?: string;
+  readonly setting?: boolean;
+}
+type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
 const SETTING_OPTIONS = {
-  config: { type: 'string', short: 'c' },
-  'agentx-socket': { type: 'string', short: 'x' },
-  source: { type: 'string', short: 's' },
-  interval: { type: 'string', short: 'i' },
-  'idle-interval': { type: 'string' },
-  'monotonic-counters': { type: 'boolean' },
-  'ping-interval': { type: 'string' },
-  'log-level': { type: 'string', short: 'l' },
-  notifications: { type: 'string' },
-  'notification-limit': { type: 'string' },
+  config: { type: 'string', short: 'c', expects: 'the path of a config file' },
+  'agentx-socket': { type: 'string', short: 'x', expects: EXPECTED['agentx-socket'] },
+  source: { type: 'string', short: 's', expects: EXPECTED.source },
+  interval: { type: 'string', short: 'i', expects: EXPECTED.interval },
+  'idle-interval': { type: 'string', expects: EXPECTED['idle-interval'] },
+  'monotonic-counters': { type: 'boolean', setting: true },
+  'ping-interval': { type: 'string', expects: EXPECTED['ping-interval'] },
+  'log-level': { type: 'string', short: 'l', expects: EXPECTED['log-level'] },
+  notifications: { type: 'string', expects: EXPECTED.notifications },
+  'notification-limit': { type: 'string', expects: EXPECTED['notification-limit'] },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
-} as const;
+} as const satisfies OptionSpecs;
 
 const FLAG_KEYS: readonly SettingKey[] = SETTING_KEYS;
 
-function parse<T extends Record<string, { type: 'string' | 'boolean'; short?: string }>>(argv: readonly string[], options: T, positionals: boolean) {
-  try {
-    return parseArgs({ args: [...argv], strict: true, allowPositionals: positionals, options });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+type Values = Record<string, string | boolean | undefined>;
+
+function usage(command: string, problem: string): UsageError {
+  return new UsageError(`${command === '' ? '' : `${command}: `}${problem}; ${HELP_HINT}`);
 }
 
-function settingsFrom(values: Record<string, string | boolean | undefined>): Pick<RunCommand, 'config' | 'flags'> {
+/**
+ * The options and positionals of `argv`, getopt-style: `--name VALUE`, `--name=VALUE`, `-n VALUE`, `-nVALUE`,
+ * switches grouped (`-hV`), `--` ending the options. A flag that takes a value takes the next argument whatever it
+ * is (`-i -5` is an interval of "-5", refused by the settings as such, not an unknown option "-5"). Every problem is
+ * one UsageError line naming the flag; a value is quoted bounded.
+ */
+function parse(command: string, argv: readonly string[], options: OptionSpecs, allowPositionals: boolean): { values: Values; positionals: string[] } {
+  const values: Values = {};
+  const positionals: string[] = [];
+  const byShort = new Map(Object.entries(options).flatMap(([name, o]) => (o.short === undefined ? [] : [[o.short, name] as const])));
+  const needsValue = (flag: string, spec: OptionSpec): UsageError => usage(command, `${flag} needs a value: expected ${spec.expects ?? 'a value'}`);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      const spec = Object.hasOwn(options, name) ? options[name] : undefined;
+      if (spec === undefined) throw usage(command, `unknown option ${quoted(eq < 0 ? arg : arg.slice(0, eq))}`);
+      const flag = `--${name}`;
+      if (spec.type === 'boolean') {
+        if (eq >= 0 && !spec.setting) throw usage(command, `${flag} takes no value, got ${quoted(arg.slice(eq + 1))}`);
+        values[name] = eq < 0 ? true : arg.slice(eq + 1);
+      } else if (eq >= 0) {
+        values[name] = arg.slice(eq + 1);
+      } else {
+        if (i + 1 >= argv.length) throw needsValue(flag, spec);
+        values[name] = argv[++i] as string;
+      }
+      continue;
+    }
+    if (arg.startsWith('-') && arg !== '-') {
+      // A cluster of short flags: switches, then at most one flag taking the rest (or the next argument) as its value.
+      for (let k = 1; k < arg.length; k++) {
+        const letter = arg[k] as string;
+        const name = byShort.get(letter);
+        if (name === undefined) throw usage(command, `unknown option ${quoted(`-${letter}`)}${k > 1 ? ` in ${quoted(arg)}` : ''}`);
+        const spec = options[name] as OptionSpec;
+        if (spec.type === 'boolean') {
+          values[name] = true;
+          continue;
+        }
+        if (k + 1 < arg.length) values[name] = arg.slice(k + 1);
+        else if (i + 1 < argv.length) values[name] = argv[++i] as string;
+        else throw needsValue(`-${letter} (--${name})`, spec);
+        break;
+      }
+      continue;
+    }
+    if (!allowPositionals) throw usage(command, `unexpected argument ${quoted(arg)}: expected options only`);
+    positionals.push(arg);
+  }
+  return { values, positionals };
+}
+
+function settingsFrom(values: Values): Pick<RunCommand, 'config' | 'flags'> {
   const flags: RawSettings = {};
   for (const key of FLAG_KEYS) {
     const value = values[key];
@@ -129,50 +198,54 @@ function settingsFrom(values: Record<string, string | boolean | undefined>): Pic
 export function parseCommandLine(argv: readonly string[]): CliCommand {
   const [first, ...rest] = argv;
   if (first === 'oid') {
-    const { values, positionals } = parse(rest, { help: { type: 'boolean', short: 'h' } }, true);
+    const { values, positionals } = parse('oid', rest, { help: { type: 'boolean', short: 'h' } }, true);
     if (values.help) return { kind: 'help' };
     if (positionals.length < 1 || positionals.length > 3) {
-      throw new UsageError('oid: expected a service name (like TCP/10.0.0.1:80), optionally a real server name and a column');
+      throw usage('oid', `${positionals.length} arguments: expected a service name (like TCP/10.0.0.1:80), optionally a real server name and a column`);
     }
     return { kind: 'oid', args: positionals };
   }
   if (first === 'snapshot') {
-    const { values } = parse(rest, { ...SETTING_OPTIONS, format: { type: 'string', short: 'f' } }, false);
+    const { values } = parse('snapshot', rest, { ...SETTING_OPTIONS, format: { type: 'string', short: 'f', expects: 'table or json' } }, false);
     if (values.help) return { kind: 'help' };
     const format = values.format ?? 'table';
-    if (format !== 'table' && format !== 'json') throw new UsageError(`snapshot: --format "${format}": expected table or json`);
+    if (format !== 'table' && format !== 'json') throw usage('snapshot', `--format ${quoted(String(format))}: expected table or json`);
     return { kind: 'snapshot', format, ...settingsFrom(values) };
   }
   if (first === 'mrtg') {
     const { values } = parse(
+      'mrtg',
       rest,
       {
         ...SETTING_OPTIONS,
-        host: { type: 'string' },
-        community: { type: 'string' },
-        port: { type: 'string' },
+        host: { type: 'string', expects: 'the host name or address MRTG polls' },
+        community: { type: 'string', expects: 'an SNMP community' },
+        port: { type: 'string', expects: 'a port from 1 to 65535' },
         reals: { type: 'boolean' },
         rates: { type: 'boolean' },
-        workdir: { type: 'string' },
+        workdir: { type: 'string', expects: 'a directory' },
       },
       false,
     );
     if (values.help) return { kind: 'help' };
-    if (!values.host) throw new UsageError('mrtg: --host HOST is required: the director that MRTG polls');
-    const port = Number(values.port ?? '161');
-    if (!/^\d+$/.test(values.port ?? '161') || port < 1 || port > 65535) throw new UsageError(`mrtg: --port "${values.port}": expected 1-65535`);
+    const string = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+    const host = string('host');
+    if (!host) throw usage('mrtg', '--host HOST is required: the director that MRTG polls');
+    const portText = string('port') ?? '161';
+    const port = Number(portText);
+    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) throw usage('mrtg', `--port ${quoted(portText)}: expected a port from 1 to 65535`);
     return {
       kind: 'mrtg',
-      host: values.host,
-      community: values.community ?? 'public',
+      host,
+      community: string('community') ?? 'public',
       port,
-      reals: values.reals ?? false,
-      rates: values.rates ?? false,
-      workDir: values.workdir ?? '/var/www/html/mrtg',
+      reals: values.reals === true,
+      rates: values.rates === true,
+      workDir: string('workdir') ?? '/var/www/html/mrtg',
       ...settingsFrom(values),
     };
   }
-  const { values } = parse(argv, SETTING_OPTIONS, false);
+  const { values } = parse('', argv, SETTING_OPTIONS, false);
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
   return { kind: 'run', ...settingsFrom(values) };

@@ -1,6 +1,7 @@
-import { DEFAULT_AGENTX_SOCKET, parseTransportAddress, type TransportAddress } from '../agentx/transport.js';
+import { DEFAULT_AGENTX_SOCKET, parseTransportAddress, TRANSPORT_FORMS, TransportAddressError, type TransportAddress } from '../agentx/transport.js';
+import { quoted } from '../util/bounded-text.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
-import { parseSourceSpec, SourceSpecError } from './source-spec.js';
+import { parseSourceSpec, SOURCE_FORMS, SourceSpecError } from './source-spec.js';
 
 /**
  * The daemon's settings, one definition shared by the command line and the config file: the same keys (the long
@@ -43,9 +44,37 @@ export interface RawSetting {
 }
 export type RawSettings = Partial<Record<SettingKey, RawSetting>>;
 
-/** A setting with a bad value; the message names its origin and what was expected. */
+/** A setting with a bad value; the message, one line, names its origin, the value (bounded) and what was expected. */
 export class SettingError extends Error {
   override readonly name = 'SettingError';
+}
+
+/** Where a command-line error sends the reader; the last words of every flag error. */
+export const HELP_HINT = 'see lvs-agentx --help';
+
+/** The ranges of the numeric settings: what validation checks and what messages say. */
+const SECONDS = {
+  interval: [0.1, 86400],
+  'idle-interval': [0.1, 86400],
+  'ping-interval': [1, 3600],
+} as const;
+const NOTIFICATION_LIMIT_MAX = 100000;
+
+/** What each setting accepts, in the words of its error messages (also for a flag given no value). */
+export const EXPECTED: Record<SettingKey, string> = {
+  'agentx-socket': TRANSPORT_FORMS,
+  source: SOURCE_FORMS,
+  interval: secondsText('interval'),
+  'idle-interval': secondsText('idle-interval'),
+  'monotonic-counters': 'true or false',
+  'ping-interval': secondsText('ping-interval'),
+  'log-level': `one of ${LOG_LEVELS.join(', ')}`,
+  notifications: 'true or false',
+  'notification-limit': `a whole number from 0 to ${NOTIFICATION_LIMIT_MAX}`,
+};
+
+function secondsText(key: keyof typeof SECONDS): string {
+  return `a number of seconds from ${SECONDS[key][0]} to ${SECONDS[key][1]}`;
 }
 
 export const DEFAULTS: Record<SettingKey, string | boolean> = {
@@ -60,26 +89,33 @@ export const DEFAULTS: Record<SettingKey, string | boolean> = {
   'notification-limit': '60',
 };
 
+/** Whether a setting came from the command line (its origin is the flag: "--interval"). */
+function fromFlag(raw: RawSetting): boolean {
+  return raw.origin.startsWith('-');
+}
+
 function fail(key: SettingKey, raw: RawSetting, expected: string): never {
-  throw new SettingError(`${raw.origin}: ${key} ${JSON.stringify(raw.value)}: expected ${expected}`);
+  const value = typeof raw.value === 'string' ? quoted(raw.value) : String(raw.value);
+  throw new SettingError(`${raw.origin}: ${key} ${value}: expected ${expected}${fromFlag(raw) ? `; ${HELP_HINT}` : ''}`);
 }
 
 function text(key: SettingKey, raw: RawSetting): string {
-  if (typeof raw.value !== 'string') fail(key, raw, 'a value');
+  if (typeof raw.value !== 'string') fail(key, raw, EXPECTED[key]);
   return raw.value;
 }
 
-function seconds(key: SettingKey, raw: RawSetting, min: number, max: number): number {
+function seconds(key: keyof typeof SECONDS, raw: RawSetting): number {
+  const [min, max] = SECONDS[key];
   const t = text(key, raw).trim();
   const n = Number(t);
-  if (!/^\d+(\.\d+)?$/.test(t) || n < min || n > max) fail(key, raw, `a number of seconds from ${min} to ${max}`);
+  if (!/^\d{1,9}(\.\d{1,9})?$/.test(t) || n < min || n > max) fail(key, raw, EXPECTED[key]);
   return Math.round(n * 1000);
 }
 
 function integer(key: SettingKey, raw: RawSetting, min: number, max: number): number {
   const t = text(key, raw).trim();
   const n = Number(t);
-  if (!/^\d+$/.test(t) || n < min || n > max) fail(key, raw, `a whole number from ${min} to ${max}`);
+  if (!/^\d{1,9}$/.test(t) || n < min || n > max) fail(key, raw, EXPECTED[key]);
   return n;
 }
 
@@ -88,7 +124,7 @@ function boolean(key: SettingKey, raw: RawSetting): boolean {
   const t = raw.value.trim().toLowerCase();
   if (['true', 'yes', 'on', '1'].includes(t)) return true;
   if (['false', 'no', 'off', '0'].includes(t)) return false;
-  fail(key, raw, 'true or false');
+  fail(key, raw, EXPECTED[key]);
 }
 
 /** Validates and merges: defaults, then `file`, then `flags`. */
@@ -98,12 +134,14 @@ export function resolveSettings(file: RawSettings, flags: RawSettings): Settings
   let address: TransportAddress;
   try {
     address = parseTransportAddress(text('agentx-socket', socket));
-  } catch {
-    fail('agentx-socket', socket, 'unix:/path, /path or tcp:HOST:PORT');
+  } catch (err) {
+    // The transport's own words (a port out of range, a relative path) say more than the list of forms.
+    if (!(err instanceof TransportAddressError)) throw err;
+    fail('agentx-socket', socket, err.expected);
   }
   const level = pick('log-level');
   const levelText = text('log-level', level).trim();
-  if (!(LOG_LEVELS as readonly string[]).includes(levelText)) fail('log-level', level, `one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(levelText)) fail('log-level', level, EXPECTED['log-level']);
   const source = pick('source');
   const sourceText = text('source', source).trim();
   try {
@@ -112,10 +150,10 @@ export function resolveSettings(file: RawSettings, flags: RawSettings): Settings
     if (!(err instanceof SourceSpecError)) throw err;
     fail('source', source, err.expected);
   }
-  const intervalMs = seconds('interval', pick('interval'), 0.1, 86400);
+  const intervalMs = seconds('interval', pick('interval'));
   const idle = pick('idle-interval');
   // The default idle cadence never reads more often than an interval someone set above it.
-  const idleIntervalMs = idle.origin === 'default' ? Math.max(intervalMs, seconds('idle-interval', idle, 0.1, 86400)) : seconds('idle-interval', idle, 0.1, 86400);
+  const idleIntervalMs = idle.origin === 'default' ? Math.max(intervalMs, seconds('idle-interval', idle)) : seconds('idle-interval', idle);
   if (idleIntervalMs < intervalMs) fail('idle-interval', idle, `at least the interval (${intervalMs / 1000} s): reads are never more frequent when nobody asks`);
   return {
     address,
@@ -123,9 +161,9 @@ export function resolveSettings(file: RawSettings, flags: RawSettings): Settings
     intervalMs,
     idleIntervalMs,
     monotonic: boolean('monotonic-counters', pick('monotonic-counters')),
-    pingIntervalMs: seconds('ping-interval', pick('ping-interval'), 1, 3600),
+    pingIntervalMs: seconds('ping-interval', pick('ping-interval')),
     logLevel: levelText as LogLevel,
     notifications: boolean('notifications', pick('notifications')),
-    notificationLimit: integer('notification-limit', pick('notification-limit'), 0, 100000),
+    notificationLimit: integer('notification-limit', pick('notification-limit'), 0, NOTIFICATION_LIMIT_MAX),
   };
 }

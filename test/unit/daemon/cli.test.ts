@@ -64,6 +64,76 @@ describe('command line', () => {
   });
 });
 
+describe('command line errors: one line each, with the flag, the value bounded, what is accepted and the help hint', () => {
+  /** The one message a command line gives, from parsing or from validating its settings. */
+  const messageOf = (argv: string[]): string => {
+    try {
+      const cmd = parseCommandLine(argv);
+      if (cmd.kind === 'run' || cmd.kind === 'snapshot' || cmd.kind === 'mrtg') resolveSettings({}, cmd.flags);
+    } catch (err) {
+      expect(err instanceof UsageError || err instanceof SettingError).toBe(true);
+      const message = (err as Error).message;
+      expect(message).not.toContain('\n');
+      expect(message.length).toBeLessThan(300);
+      expect(message).toMatch(/; see lvs-agentx --help$/);
+      return message;
+    }
+    throw new Error(`${argv.join(' ')} was accepted`);
+  };
+
+  it.each([
+    [['-i', '-5'], '--interval: interval "-5": expected a number of seconds from 0.1 to 86400; see lvs-agentx --help'],
+    [['--interval=-5'], '--interval: interval "-5": expected a number of seconds from 0.1 to 86400; see lvs-agentx --help'],
+    [['-i-5'], '--interval: interval "-5": expected a number of seconds from 0.1 to 86400; see lvs-agentx --help'],
+    [['-i'], '-i (--interval) needs a value: expected a number of seconds from 0.1 to 86400; see lvs-agentx --help'],
+    [['--ping-interval'], '--ping-interval needs a value: expected a number of seconds from 1 to 3600; see lvs-agentx --help'],
+    [['--bogus'], 'unknown option "--bogus"; see lvs-agentx --help'],
+    [['--bogus=1'], 'unknown option "--bogus"; see lvs-agentx --help'],
+    [['-q'], 'unknown option "-q"; see lvs-agentx --help'],
+    [['-hq'], 'unknown option "-q" in "-hq"; see lvs-agentx --help'],
+    [['--help=yes'], '--help takes no value, got "yes"; see lvs-agentx --help'],
+    [['stray'], 'unexpected argument "stray": expected options only; see lvs-agentx --help'],
+    [['--notification-limit', '100001'], '--notification-limit: notification-limit "100001": expected a whole number from 0 to 100000; see lvs-agentx --help'],
+    [['--monotonic-counters=maybe'], '--monotonic-counters: monotonic-counters "maybe": expected true or false; see lvs-agentx --help'],
+    [['snapshot', '--format', 'xml'], 'snapshot: --format "xml": expected table or json; see lvs-agentx --help'],
+    [['mrtg', '--host', 'h', '--port', '0'], 'mrtg: --port "0": expected a port from 1 to 65535; see lvs-agentx --help'],
+    [['oid'], 'oid: 0 arguments: expected a service name (like TCP/10.0.0.1:80), optionally a real server name and a column; see lvs-agentx --help'],
+  ])('%j', (argv, message) => {
+    expect(messageOf(argv)).toBe(message);
+  });
+
+  it('lets the transport say the port is out of range, not only which forms exist', () => {
+    expect(messageOf(['-x', 'tcp:HOST:70000'])).toBe(
+      '--agentx-socket: agentx-socket "tcp:HOST:70000": expected tcp:HOST:PORT with a port from 1 to 65535; see lvs-agentx --help',
+    );
+    expect(messageOf(['-x', 'unix:relative'])).toMatch(/expected unix:\/absolute\/path; see/);
+    expect(messageOf(['-x', `/run/${'s'.repeat(200)}`])).toMatch(/expected a socket path of at most 107 bytes \(sun_path\); see/);
+  });
+
+  it('lets the simulator say its limits', () => {
+    expect(messageOf(['-s', 'sim:services=2000000'])).toMatch(/source "sim:services=2000000": expected sim with services=N at most 1000000; see/);
+    expect(messageOf(['-s', 'sim:services=100000,reals=100'])).toMatch(/expected sim with services x reals at most 1000000 \(every row is held in memory\), not 10000000; see/);
+    expect(messageOf(['-s', 'sim:reals=70000'])).toMatch(/expected sim with reals=N at most 65535/);
+  });
+
+  it('never echoes a 1 MB value whole', () => {
+    const huge = 'x'.repeat(1 << 20);
+    expect(messageOf(['-i', huge])).toBe(`--interval: interval "${'x'.repeat(64)}..." (1048576 bytes): expected a number of seconds from 0.1 to 86400; see lvs-agentx --help`);
+    expect(messageOf([`--${huge}`])).toMatch(/^unknown option "--x{62}\.\.\." \(1048578 bytes\); see/);
+    expect(messageOf(['-s', `file:/${huge}`])).toMatch(/^--source: source "file:\/x+\.\.\." \(1048582 bytes\): expected file:PATH with a path shorter than 4096 bytes \(PATH_MAX\); see/);
+    expect(messageOf(['-s', `sim:${huge}`])).toMatch(/^--source: source "sim:x+\.\.\." \(1048580 bytes\): expected sim\[:OPTIONS\] with OPTIONS like/);
+    expect(messageOf(['-l', `\u001b[31m${huge}`])).toMatch(/^--log-level: log-level "\\u001b\[31mx+\.\.\." \(1048581 bytes\): expected one of/);
+  });
+
+  it('still takes values that start with a dash where one is meant, and -- ends the options', () => {
+    const cmd = parseCommandLine(['-s', 'file:-odd-name.json', '-iO.5'.replace('O', '0')]);
+    expect(cmd).toMatchObject({ kind: 'run', flags: { source: { value: 'file:-odd-name.json' }, interval: { value: '0.5' } } });
+    expect(parseCommandLine(['oid', '--', 'TCP/10.0.0.1:80'])).toEqual({ kind: 'oid', args: ['TCP/10.0.0.1:80'] });
+    expect(parseCommandLine(['-hV'])).toEqual({ kind: 'help' });
+    expect(parseCommandLine(['--monotonic-counters'])).toMatchObject({ flags: { 'monotonic-counters': { value: true } } });
+  });
+});
+
 describe('config file', () => {
   const path = '/etc/lvs-agentx/lvs-agentx.conf';
 
@@ -92,5 +162,22 @@ describe('config file', () => {
     expect(() => resolveSettings(parseConfigText('monotonic-counters = maybe\n', path), {})).toThrow(
       `${path} line 1: monotonic-counters "maybe": expected true or false`,
     );
+  });
+
+  it('quotes a 1 MB line, key or value by its start and size, and says nothing of --help', () => {
+    const huge = 'y'.repeat(1 << 20);
+    const line = (text: string): string => {
+      try {
+        resolveSettings(parseConfigText(text, path), {});
+      } catch (err) {
+        expect(err).toBeInstanceOf(SettingError);
+        return (err as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(line(`${huge}\n`)).toBe(`${path} line 1: "${'y'.repeat(64)}..." (1048576 bytes): expected key = value`);
+    expect(line(`${huge} = 1\n`)).toMatch(/line 1: unknown key "y{64}\.\.\." \(1048576 bytes\): expected one of agentx-socket/);
+    expect(line(`interval = ${huge}\n`)).toBe(`${path} line 1: interval "${'y'.repeat(64)}..." (1048576 bytes): expected a number of seconds from 0.1 to 86400`);
+    expect(line(`source = file:/${huge}\n`)).toMatch(/line 1: source "file:\/y+\.\.\." \(1048582 bytes\): expected file:PATH with a path shorter than 4096 bytes \(PATH_MAX\)$/);
   });
 });
