@@ -168,8 +168,9 @@ describe('AgentX mutation fuzzer', () => {
           parts.push(m.bytes);
           break;
         }
+        const original = Buffer.from(base); // mutations may work in place
         const mutated = mutateFrame(seed, base, random, seeds).bytes;
-        if (mutated.equals(base)) unchanged++; // a mutation that wrote what was there: still sent, and counted
+        if (mutated.equals(original)) unchanged++; // a mutation that wrote what was there: still sent, and counted
         parts.push(mutated);
         if (seed.bytes[1] === PduType.Close) break;
       }
