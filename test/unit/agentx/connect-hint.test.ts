@@ -70,7 +70,7 @@ describe('isLoopbackHost', () => {
 });
 
 describe('tcpExposureWarning', () => {
-  it('warns for a TCP master that other hosts may reach, naming RFC 2741's Security Considerations and the port', () => {
+  it('warns for a TCP master that other hosts may reach, naming the Security Considerations of RFC 2741 and the port', () => {
     expect(tcpExposureWarning(tcp)).toMatch(
       /^AgentX over TCP has no authentication \(RFC 2741, Security Considerations\): anyone who can reach 192\.0\.2\.7 port 705 can register with the master and serve MIB data/,
     );
