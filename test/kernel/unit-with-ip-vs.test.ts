@@ -1,0 +1,36 @@
+// The unit tests that use the host's own kernel (test/unit/ipvs/netlink/socket-host-kernel.test.ts) run on the
+// development machine, whose kernel has no ip_vs: this runs the same file inside the guest, where ip_vs is loaded,
+// so both of its cases are proven on every CI run. vitest runs with --configLoader runner: the guest's root is
+// read-only, and the default loader writes the bundled config under node_modules/.vite-temp.
+import { describe, expect, it, beforeAll } from 'vitest';
+import { guestStatus, requireGuest, runInGuest, type GuestResult } from './guest.js';
+
+const status = guestStatus();
+const FILE = 'test/unit/ipvs/netlink/socket-host-kernel.test.ts';
+
+describe(`${FILE} on a kernel with ip_vs loaded`, () => {
+  let r: GuestResult;
+
+  it('can boot the guest here', () => {
+    expect(status.ok ? 'ok' : status.reason).toBe('ok');
+  });
+
+  beforeAll(async () => {
+    if (!status.ok) return;
+    r = await runInGuest(
+      `test -e /proc/net/ip_vs && echo "IP_VS_LOADED"
+node node_modules/vitest/vitest.mjs run --configLoader runner --reporter verbose --config test/vitest.config.ts ${FILE} 2>&1`,
+      { timeoutMs: 600_000 },
+    );
+    if (r.exitCode !== 0 || r.harnessFailed) console.log(r.output, r.console, r.harnessLog);
+  }, 660_000);
+
+  it('passes every test, in its "ip_vs loaded here" case', () => {
+    requireGuest();
+    expect(r.output).toContain('IP_VS_LOADED');
+    expect(r.output).toMatch(/family "IPVS" \(ip_vs loaded here\): registered, and resolved by name/);
+    expect(r.output).toMatch(/NetlinkSource\.read\(\) \(ip_vs loaded here\)/);
+    expect(r.output).toMatch(/Tests\s+7 passed \(7\)/);
+    expect(r.exitCode).toBe(0);
+  });
+});
