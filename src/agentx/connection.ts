@@ -18,8 +18,11 @@ import type { TransportAddress } from './transport.js';
  * info line when a session is open again, saying how long it was down.
  */
 
-/** Opens a stream to the master (transport.ts connectTransport, or a test's own). */
-export type Connect = (address: TransportAddress) => net.Socket;
+/**
+ * Opens a stream to the master (transport.ts connectTransport, or a test's own). What arrives is handed to
+ * `onData`, whose chunk may be reused once it returns (the framer copies what it keeps).
+ */
+export type Connect = (address: TransportAddress, onData: (chunk: Uint8Array) => void) => net.Socket;
 
 export interface ConnectionOptions {
   readonly address: TransportAddress;
@@ -36,7 +39,7 @@ export interface ConnectionOptions {
 /** What runs on one socket. `closed` is called once, whatever ended the socket. */
 export interface ConnectionHandler {
   connected(): void;
-  data(chunk: Buffer): void;
+  data(chunk: Uint8Array): void;
   closed(): void;
 }
 
@@ -152,9 +155,13 @@ export class MasterConnection {
   }
 
   private connect(): void {
-    const socket = this.options.connect(this.options.address);
+    let handler: ConnectionHandler | undefined;
+    const socket = this.options.connect(this.options.address, (chunk) => {
+      const h = handler;
+      if (h !== undefined) this.guard('data', () => h.data(chunk));
+    });
     this.socket = socket;
-    const handler = this.attach(socket);
+    handler = this.attach(socket);
     const connectTimer = setTimeout(
       () => socket.destroy(Object.assign(new Error('connect timed out after 5 s'), { code: 'ETIMEDOUT' })),
       CONNECT_TIMEOUT_MS,
@@ -164,7 +171,6 @@ export class MasterConnection {
       clearTimeout(connectTimer);
       this.guard('connect', () => handler.connected());
     });
-    socket.on('data', (chunk: Buffer) => this.guard('data', () => handler.data(chunk)));
     // 'close' follows every 'error'; the reconnect happens there.
     socket.on('error', (err: NodeJS.ErrnoException) => this.guard('error', () => this.connectError(err)));
     socket.on('close', () => this.guard('close', () => this.onClose(socket, handler)));

@@ -23,7 +23,7 @@ class ScriptedSocket {
   readonly written: Pdu[] = [];
   private readonly framer = new Framer();
 
-  constructor() {
+  constructor(private readonly onData: (chunk: Uint8Array) => void) {
     this.socket.write = ((bytes: Uint8Array) => {
       for (const frame of this.framer.push(bytes)) this.written.push(decodePdu(frame));
       return true;
@@ -51,7 +51,7 @@ class ScriptedSocket {
   }
 
   receive(bytes: Uint8Array): void {
-    this.socket.emit('data', Buffer.from(bytes));
+    this.onData(Uint8Array.from(bytes));
   }
 
   /** Answers the last PDU written. */
@@ -87,9 +87,9 @@ function start(behave: (s: ScriptedSocket, attempt: number) => void, options: Pa
     logger: pino({ level: 'silent' }),
     clock: new MasterClock(),
     reader: () => testMib(),
-    connect: () => {
+    connect: (_address, onData) => {
       attempts.push(Date.now());
-      const scripted = new ScriptedSocket();
+      const scripted = new ScriptedSocket(onData);
       sockets.push(scripted);
       behave(scripted, attempts.length);
       return scripted.socket;

@@ -27,6 +27,20 @@ describe('Framer', () => {
     expect(framer.buffered).toBe(0);
   });
 
+  it('keeps nothing of a chunk after push returns: the transport reads every chunk into the same buffer', () => {
+    const framer = new Framer();
+    const buffer = new Uint8Array(64);
+    const out: Uint8Array[] = [];
+    // Every size of read, each overwriting the one before, the way the transport's one read buffer is reused.
+    for (let at = 0, size = 1; at < stream.length; at += size, size = (size % 61) + 1) {
+      const piece = stream.subarray(at, at + size);
+      buffer.set(piece);
+      out.push(...framer.push(buffer.subarray(0, piece.length)));
+      buffer.fill(0xee);
+    }
+    expect(out.map(hexOf)).toStrictEqual(expected);
+  });
+
   it('returns nothing for an empty chunk', () => {
     expect(new Framer().push(new Uint8Array(0))).toStrictEqual([]);
   });
