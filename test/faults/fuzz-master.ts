@@ -22,6 +22,8 @@ export class MasterConnection {
   /** Session id given at Open; 0 until then. */
   sessionId = 0;
   registered = false;
+  /** Stops answering the agent's Pings and Notifies: a stream left mid-frame must get no more bytes. */
+  muted = false;
   private readonly framer = new Framer();
   private wake: (() => void) | undefined;
 
@@ -107,7 +109,7 @@ export class MasterConnection {
       case PduType.Ping:
       case PduType.Notify:
         this.master.agentRequests++;
-        this.answer(pdu, this.sessionId);
+        if (!this.muted) this.answer(pdu, this.sessionId);
         return;
       case PduType.Response:
         this.responses++;
