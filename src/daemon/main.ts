@@ -104,7 +104,7 @@ async function main(argv: readonly string[]): Promise<number> {
     command = parseCommandLine(argv);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    return usageFailure(`${err.message}\n\n${USAGE}`);
+    return usageFailure(err.message);
   }
   const version = packageVersion();
   try {

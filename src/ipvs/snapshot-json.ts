@@ -13,7 +13,7 @@ import type {
   SyncDaemon,
   TunnelType,
 } from './snapshot.js';
-import { makeStats, STATS_FIELDS, statsRecord, ZERO_STATS, type StatName } from './snapshot.js';
+import { makeStats, STAT, STATS_FIELDS, statText, ZERO_STATS, type StatName } from './snapshot.js';
 import { describeValue } from '../util/bounded-text.js';
 
 /**
@@ -262,9 +262,8 @@ export function snapshotFromJson(doc: unknown): Snapshot {
 }
 
 function statsToJson(s: Stats): Record<string, string> {
-  const values = statsRecord(s);
   const out: Record<string, string> = {};
-  for (const f of STATS_FIELDS) out[f] = values[f].toString();
+  for (const f of STATS_FIELDS) out[f] = statText(s, STAT[f]);
   return out;
 }
 

@@ -175,10 +175,11 @@ Options[lvs_tcp_10.0.0.1_80_real_10.0.0.2_80_rate]: growright, gauge, bits, nope
       ],
     };
     const reversed = { ...doc, services: [...doc.services].reverse() };
-    const dup = { ...doc, services: [...doc.services, doc.services[0]] };
     const a = mrtgConfig(snapshotFromJson(doc), OPTIONS);
     expect(mrtgConfig(snapshotFromJson(reversed), OPTIONS)).toBe(a);
-    expect(mrtgConfig(snapshotFromJson(dup), OPTIONS)).toBe(a);
+    // A snapshot file may not list a service twice (snapshot-json refuses it); a kernel dump racing with changes may.
+    const parsed = snapshotFromJson(doc);
+    expect(mrtgConfig({ ...parsed, services: [...parsed.services, parsed.services[0]!] }, OPTIONS)).toBe(a);
   });
 
   it('keeps a service target byte for byte when other services come and go', () => {
