@@ -20,6 +20,9 @@ export const USAGE = `Usage: lvs-agentx [options]                 run the AgentX
        lvs-agentx mrtg --host HOST [--community C] [--port N] [--reals]
                   [--rates] [--workdir DIR] [-s SOURCE]
                                            print MRTG targets for every service
+       lvs-agentx check -H HOST (--service NAME | --all) [-w RANGE] [-c RANGE] ...
+                                           Nagios/Icinga plugin over SNMP (see
+                                           lvs-agentx check --help)
 
 Serves LVS-MIB (IPVS virtual services and real servers) to Net-SNMP's snmpd
 as an AgentX subagent (RFC 2741).
@@ -90,7 +93,12 @@ export interface MrtgCommand {
   readonly config: RunCommand['config'];
   readonly flags: RawSettings;
 }
-export type CliCommand = RunCommand | OidCommand | SnapshotCommand | MrtgCommand | { kind: 'help' } | { kind: 'version' };
+/** `lvs-agentx check`: a monitoring plugin; its options are its own (src/tools/check/options.ts, exit 3 when bad). */
+export interface CheckCommand {
+  readonly kind: 'check';
+  readonly args: readonly string[];
+}
+export type CliCommand = RunCommand | OidCommand | SnapshotCommand | MrtgCommand | CheckCommand | { kind: 'help' } | { kind: 'version' };
 
 /**
  * An option of a command: a flag that takes a value (`expects` says which, for the message when none follows) or a
@@ -102,7 +110,7 @@ interface OptionSpec {
   readonly expects?: string;
   readonly setting?: boolean;
 }
-type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 const SETTING_OPTIONS = {
   config: { type: 'string', short: 'c', expects: 'the path of a config file' },
@@ -133,7 +141,7 @@ function usage(command: string, problem: string): UsageError {
  * is (`-i -5` is an interval of "-5", refused by the settings as such, not an unknown option "-5"). Every problem is
  * one UsageError line naming the flag; a value is quoted bounded.
  */
-function parse(command: string, argv: readonly string[], options: OptionSpecs, allowPositionals: boolean): { values: Values; positionals: string[] } {
+export function parse(command: string, argv: readonly string[], options: OptionSpecs, allowPositionals: boolean): { values: Values; positionals: string[] } {
   const values: Values = {};
   const positionals: string[] = [];
   const byShort = new Map(Object.entries(options).flatMap(([name, o]) => (o.short === undefined ? [] : [[o.short, name] as const])));
@@ -197,6 +205,7 @@ function settingsFrom(values: Values): Pick<RunCommand, 'config' | 'flags'> {
 
 export function parseCommandLine(argv: readonly string[]): CliCommand {
   const [first, ...rest] = argv;
+  if (first === 'check') return { kind: 'check', args: rest };
   if (first === 'oid') {
     const { values, positionals } = parse('oid', rest, { help: { type: 'boolean', short: 'h' } }, true);
     if (values.help) return { kind: 'help' };

@@ -137,6 +137,13 @@ async function main(argv: readonly string[]): Promise<number> {
         );
         return ExitCode.ok;
       }
+      case 'check': {
+        // Loaded for `check` only: the daemon does not need the SNMP manager side.
+        const { runCheck } = await import('../tools/check/run.js');
+        const { code, text } = await runCheck(command.args);
+        process.stdout.write(text);
+        return code;
+      }
       case 'run':
         return await runAgent(command, version);
     }

@@ -1,0 +1,113 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_BIN } from './harness/agent-process.js';
+import { Director, FIXTURE } from './harness/director.js';
+import { freeUdpPort } from './harness/snmpd.js';
+
+/**
+ * `lvs-agentx check`, the built command as Nagios or Icinga runs it, against a private real snmpd and the agent
+ * reading the all-kinds fixture plus a service whose reals are all quiesced: every plugin state, v2c and SNMPv3,
+ * a missing service, an unreachable host, bad thresholds, and the agent going stale when its file turns bad.
+ */
+
+const QUIESCED = 'TCP/10.0.0.1:81';
+const V3 = ['-u', 'lvsmon', '-l', 'authPriv', '-a', 'SHA-256', '-A', 'lvs-auth-secret', '-x', 'AES', '-X', 'lvs-priv-secret'];
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+}
+
+function check(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [AGENT_BIN, 'check', ...args], { timeout: 20_000 }, (error, stdout) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, stdout });
+    });
+  });
+}
+
+let director: Director;
+let target: string[];
+
+beforeAll(async () => {
+  const doc = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { services: unknown[] };
+  doc.services.push({
+    protocol: 'tcp',
+    address: '10.0.0.1',
+    port: 81,
+    scheduler: 'rr',
+    reals: [
+      { address: '10.0.0.2', port: 81, forward: 'route', weight: 0 },
+      { address: '10.0.0.3', port: 81, forward: 'route', weight: 0 },
+    ],
+  });
+  director = await Director.start({
+    snapshot: doc,
+    snmpdConfig: ['createUser lvsmon SHA-256 "lvs-auth-secret" AES "lvs-priv-secret"', 'rouser lvsmon priv'],
+  });
+  const [host, port] = director.target.split(':') as [string, string];
+  target = ['-H', host, '-p', port];
+});
+
+afterAll(async () => {
+  await director?.stop();
+});
+
+describe('lvs-agentx check against the real snmpd and agent', () => {
+  const cases: [string, string[], number, RegExp][] = [
+    ['OK, quiesced real named', ['--service', 'TCP/10.0.0.1:80'], 0, /^LVS OK - TCP\/10\.0\.0\.1:80: 1 of 2 reals live, 18 active; quiesced: TCP\/10\.0\.0\.1:80 10\.0\.0\.3:8080 \| /],
+    ['OK with thresholds met', ['--service', 'TCP/10.0.0.1:80', '-w', '1:', '-c', '@0'], 0, /^LVS OK - /],
+    ['WARNING on live reals', ['--service', 'TCP/10.0.0.1:80', '-w', '2:', '-c', '1:'], 1, /^LVS WARNING - TCP\/10\.0\.0\.1:80: 1 of 2 reals live \(live reals 1 outside 2:\)/],
+    ['CRITICAL on live reals', ['--service', 'TCP/10.0.0.1:80', '-w', '3:', '-c', '2:'], 2, /^LVS CRITICAL - .*live reals 1 outside 2:/],
+    ['WARNING on percent live', ['--service', 'TCP/10.0.0.1:80', '--warning-percent', '60:'], 1, /^LVS WARNING - .*live 50% outside 60:/],
+    ['WARNING on active connections', ['--service', 'TCP/10.0.0.1:80', '--warning-active', '10', '--critical-active', '20'], 1, /active connections 18 outside 10/],
+    ['CRITICAL on active connections', ['--service', 'TCP/10.0.0.1:80', '--critical-active', '17'], 2, /active connections 18 outside 17/],
+    ['CRITICAL: missing service', ['--service', 'TCP/10.0.0.1:99'], 2, /^LVS CRITICAL - TCP\/10\.0\.0\.1:99: no such virtual service$/m],
+    ['CRITICAL: all reals quiesced', ['--service', QUIESCED], 2, /^LVS CRITICAL - TCP\/10\.0\.0\.1:81: no real server with weight > 0 \(2 reals\); quiesced: TCP\/10\.0\.0\.1:81 10\.0\.0\.2:81 10\.0\.0\.3:81/],
+    ['CRITICAL: --all has a service without reals', ['--all'], 2, /^LVS CRITICAL - 8 services \(2 CRITICAL, 6 OK\); .*TCP\/10\.0\.0\.9:25: no real server with weight > 0 \(0 reals\)/],
+    ['OK over SNMPv3 authPriv', ['--service', 'UDP/[2001:db8::1]:53', ...V3], 0, /^LVS OK - UDP\/\[2001:db8::1\]:53: 2 of 2 reals live/],
+    ['UNKNOWN: SNMPv3 wrong passphrase', ['--service', 'TCP/10.0.0.1:80', ...V3.slice(0, -1), 'not-the-secret', '-t', '2'], 3, /^LVS UNKNOWN - /],
+    ['UNKNOWN: bad threshold', ['--service', 'TCP/10.0.0.1:80', '-w', '5:1'], 3, /^LVS UNKNOWN - check: -w: range "5:1": start 5 is above end 1; see lvs-agentx check --help\n$/],
+    ['UNKNOWN: bad option', ['--service', 'TCP/10.0.0.1:80', '--bogus'], 3, /^LVS UNKNOWN - check: unknown option "--bogus"; see lvs-agentx check --help\n$/],
+    ['UNKNOWN: neither --service nor --all', [], 3, /exactly one of --service NAME and --all/],
+  ];
+  it.each(cases)('%s', async (_title, args, code, line) => {
+    const run = await check([...target, ...args]);
+    expect(run.stdout).toMatch(line);
+    expect(run.stdout.split('\n').filter((l) => l !== '')).toHaveLength(1);
+    expect(run.code).toBe(code);
+  });
+
+  it('perfdata carries live reals with thresholds, connections, and the exact 64-bit counters with c', async () => {
+    const run = await check([...target, '--service', 'TCP/10.0.0.1:80', '-w', '2:', '-c', '1:']);
+    // Items are separated by spaces; a quoted label may hold one.
+    const perfdata = run.stdout.trim().split(' | ')[1]?.match(/'[^']*'=\S*|[^\s']+=\S*/g) ?? [];
+    expect(perfdata).toHaveLength(9);
+    expect(perfdata).toContain("'TCP/10.0.0.1:80 live'=1;2:;1:;0;2");
+    expect(perfdata).toContain("'TCP/10.0.0.1:80 active'=18;;;0");
+    expect(perfdata).toContain("'TCP/10.0.0.1:80 inbytes'=9223372036854775808c");
+    expect(perfdata).toContain("'TCP/10.0.0.1:80 outbytes'=18446744073709551615c");
+    expect(perfdata.filter((p) => p.endsWith('c'))).toHaveLength(5);
+  });
+
+  it('UNKNOWN when nothing answers (a closed port, -t 1)', async () => {
+    const started = Date.now();
+    const run = await check(['-H', '127.0.0.1', '-p', String(await freeUdpPort()), '-t', '1', '--all']);
+    expect(run.stdout).toMatch(/^LVS UNKNOWN - no answer from 127\.0\.0\.1:\d+ within 1 s\n$/);
+    expect(run.code).toBe(3);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('UNKNOWN with the reason when the agent serves stale data (its file turned invalid)', async () => {
+    director.writeSnapshot('not json');
+    const deadline = Date.now() + 10_000;
+    let run: Run;
+    do {
+      run = await check([...target, '--service', 'TCP/10.0.0.1:80']);
+    } while (run.code !== 3 && Date.now() < deadline);
+    expect(run.stdout).toMatch(/^LVS UNKNOWN - agent data is stale \(its last reads of the IPVS table failed\): .+\n$/);
+    expect(run.code).toBe(3);
+  });
+});
