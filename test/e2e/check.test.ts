@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_BIN } from './harness/agent-process.js';
-import { Director, FIXTURE } from './harness/director.js';
+import { Director, FIXTURE, LVS_ROOT } from './harness/director.js';
+import { stringIndex } from './harness/expected.js';
 import { freeUdpPort } from './harness/snmpd.js';
 
 /**
@@ -109,5 +110,39 @@ describe('lvs-agentx check against the real snmpd and agent', () => {
     } while (run.code !== 3 && Date.now() < deadline);
     expect(run.stdout).toMatch(/^LVS UNKNOWN - agent data is stale \(its last reads of the IPVS table failed\): .+\n$/);
     expect(run.code).toBe(3);
+  });
+});
+
+describe('lvs-agentx check --all over a table larger than one GETBULK', () => {
+  // 60 services x 4 reals: the real table takes about 10 rounds of 25 repetitions, the service table 3.
+  const N = 60;
+  let big: Director;
+  beforeAll(async () => {
+    const services = Array.from({ length: N }, (_, i) => ({
+      protocol: 'tcp',
+      address: `10.1.0.${i + 1}`,
+      port: 80,
+      scheduler: 'wrr',
+      stats: { inBytes: (2n ** 40n + BigInt(i + 1)).toString(), conns: String(i + 1) },
+      reals: [1, 2, 3, 0].map((weight, r) => ({ address: `10.2.${i + 1}.${r + 1}`, port: 80, forward: 'route', weight })),
+    }));
+    big = await Director.start({ snapshot: { services }, waitFor: `${LVS_ROOT}.17.1.2${stringIndex('TCP/10.1.0.1:80')}` });
+  });
+  afterAll(async () => {
+    await big?.stop();
+  });
+
+  it('sees every service and every real, with each service its own counters', async () => {
+    const [host, port] = big.target.split(':') as [string, string];
+    const run = await check(['-H', host, '-p', port, '--all', '-w', '3:']);
+    expect(run.code).toBe(0);
+    const [summary, perf] = run.stdout.trim().split(' | ') as [string, string];
+    expect(summary).toMatch(new RegExp(`^LVS OK - ${N} services \\(${N} OK\\); quiesced: `));
+    for (let i = 1; i <= N; i++) expect(summary).toContain(`TCP/10.1.0.${i}:80 10.2.${i}.4:80`);
+    const items = perf.match(/'[^']*'=\S*|[^\s']+=\S*/g) ?? [];
+    expect(items).toHaveLength(N * 9);
+    expect(items).toContain(`'TCP/10.1.0.37:80 live'=3;3:;;0;4`);
+    expect(items).toContain(`'TCP/10.1.0.37:80 inbytes'=${2n ** 40n + 37n}c`);
+    expect(items).toContain(`'TCP/10.1.0.37:80 conns'=37c`);
   });
 });
