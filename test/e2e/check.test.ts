@@ -69,7 +69,10 @@ describe('lvs-agentx check against the real snmpd and agent', () => {
     ['CRITICAL: all reals quiesced', ['--service', QUIESCED], 2, /^LVS CRITICAL - TCP\/10\.0\.0\.1:81: no real server with weight > 0 \(2 reals\); quiesced: TCP\/10\.0\.0\.1:81 10\.0\.0\.2:81 10\.0\.0\.3:81/],
     ['CRITICAL: --all has a service without reals', ['--all'], 2, /^LVS CRITICAL - 8 services \(2 CRITICAL, 6 OK\); .*TCP\/10\.0\.0\.9:25: no real server with weight > 0 \(0 reals\)/],
     ['OK over SNMPv3 authPriv', ['--service', 'UDP/[2001:db8::1]:53', ...V3], 0, /^LVS OK - UDP\/\[2001:db8::1\]:53: 2 of 2 reals live/],
-    ['UNKNOWN: SNMPv3 wrong passphrase', ['--service', 'TCP/10.0.0.1:80', ...V3.slice(0, -1), 'not-the-secret', '-t', '2'], 3, /^LVS UNKNOWN - /],
+    ['UNKNOWN: SNMPv3 wrong privacy passphrase', ['--service', 'TCP/10.0.0.1:80', ...V3.slice(0, -1), 'not-the-secret', '-t', '1'], 3, /^LVS UNKNOWN - no answer from 127\.0\.0\.1:\d+ within 1 s \(.*privacy passphrase wrong\)\n$/],
+    ['UNKNOWN: SNMPv3 wrong authentication passphrase', ['--service', 'TCP/10.0.0.1:80', ...V3.slice(0, 7), 'not-the-secret', ...V3.slice(8)], 3, /^LVS UNKNOWN - SNMP refused: Wrong Digest .*\n$/],
+    ['UNKNOWN: SNMPv3 unknown user', ['--service', 'TCP/10.0.0.1:80', '-u', 'nobody', '-A', 'lvs-auth-secret'], 3, /^LVS UNKNOWN - SNMP refused: Unknown User Name \(127\.0\.0\.1:\d+\)\n$/],
+    ['UNKNOWN: wrong community', ['--service', 'TCP/10.0.0.1:80', '-C', 'wrong', '-t', '1'], 3, /^LVS UNKNOWN - no answer .*community not accepted\)\n$/],
     ['UNKNOWN: bad threshold', ['--service', 'TCP/10.0.0.1:80', '-w', '5:1'], 3, /^LVS UNKNOWN - check: -w: range "5:1": start 5 is above end 1; see lvs-agentx check --help\n$/],
     ['UNKNOWN: bad option', ['--service', 'TCP/10.0.0.1:80', '--bogus'], 3, /^LVS UNKNOWN - check: unknown option "--bogus"; see lvs-agentx check --help\n$/],
     ['UNKNOWN: neither --service nor --all', [], 3, /exactly one of --service NAME and --all/],
@@ -96,7 +99,7 @@ describe('lvs-agentx check against the real snmpd and agent', () => {
   it('UNKNOWN when nothing answers (a closed port, -t 1)', async () => {
     const started = Date.now();
     const run = await check(['-H', '127.0.0.1', '-p', String(await freeUdpPort()), '-t', '1', '--all']);
-    expect(run.stdout).toMatch(/^LVS UNKNOWN - no answer from 127\.0\.0\.1:\d+ within 1 s\n$/);
+    expect(run.stdout).toMatch(/^LVS UNKNOWN - no answer from 127\.0\.0\.1:\d+ within 1 s \(snmpd down or unreachable, or the community not accepted\)\n$/);
     expect(run.code).toBe(3);
     expect(Date.now() - started).toBeLessThan(5_000);
   });

@@ -46,14 +46,26 @@ export class SnmpFailure extends Error {
 const AUTH: Record<string, string> = { MD5: 'md5', SHA: 'sha', 'SHA-224': 'sha224', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
 const PRIV: Record<string, string> = { DES: 'des', AES: 'aes', 'AES-256B': 'aes256b', 'AES-256R': 'aes256r' };
 
+/** The host as the socket wants it: an IPv6 literal without its brackets. */
+function bareHost(host: string): string {
+  return /^\[.*\]$/.test(host) ? host.slice(1, -1) : host;
+}
+
+/** host:port for messages, an IPv6 literal in brackets. */
+function where(o: CheckOptions): string {
+  const host = bareHost(o.host);
+  return `${host.includes(':') ? `[${host}]` : host}:${o.port}`;
+}
+
 function openSession(o: CheckOptions): Session {
-  const options = { port: o.port, timeout: Math.ceil(o.timeoutSeconds * 1000), retries: 0, transport: o.host.includes(':') ? 'udp6' : 'udp4' };
+  const host = bareHost(o.host);
+  const options = { port: o.port, timeout: Math.ceil(o.timeoutSeconds * 1000), retries: 0, transport: host.includes(':') ? 'udp6' : 'udp4' };
   const c: SnmpCredentials = o.credentials;
-  if (c.version === '2c') return netSnmp.createSession(o.host, c.community, { ...options, version: netSnmp.Version2c });
+  if (c.version === '2c') return netSnmp.createSession(host, c.community, { ...options, version: netSnmp.Version2c });
   const user: Record<string, unknown> = { name: c.user, level: netSnmp.SecurityLevel[c.level] };
   if (c.level !== 'noAuthNoPriv') Object.assign(user, { authProtocol: netSnmp.AuthProtocols[AUTH[c.authProtocol] as string], authKey: c.authKey });
   if (c.level === 'authPriv') Object.assign(user, { privProtocol: netSnmp.PrivProtocols[PRIV[c.privProtocol] as string], privKey: c.privKey });
-  return netSnmp.createV3Session(o.host, user, { ...options, version: netSnmp.Version3 });
+  return netSnmp.createV3Session(host, user, { ...options, version: netSnmp.Version3 });
 }
 
 /** A Counter64 (a Buffer of big-endian octets from net-snmp), Counter32, Gauge32 or Integer as an exact bigint. */
@@ -195,11 +207,13 @@ export async function fetchLvs(options: CheckOptions): Promise<Fetched> {
   try {
     session = openSession(options);
   } catch (err) {
-    throw new SnmpFailure(`SNMP session to ${options.host}:${options.port}: ${(err as Error).message}`);
+    throw new SnmpFailure(`SNMP session to ${where(options)}: ${(err as Error).message}`);
   }
+  // snmpd does not answer a wrong community or a wrong SNMPv3 privacy passphrase at all: say so with the timeout.
+  const silence = `no answer from ${where(options)} within ${options.timeoutSeconds} s (${options.credentials.version === '2c' ? 'snmpd down or unreachable, or the community not accepted' : 'snmpd down or unreachable, or the privacy passphrase wrong'})`;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SnmpFailure(`no answer from ${options.host}:${options.port} within ${options.timeoutSeconds} s`)), options.timeoutSeconds * 1000);
+    timer = setTimeout(() => reject(new SnmpFailure(silence)), options.timeoutSeconds * 1000);
   });
   const sessionError = new Promise<never>((_, reject) => session.on('error', (err) => reject(new SnmpFailure(`SNMP: ${err.message}`))));
   try {
@@ -207,8 +221,9 @@ export async function fetchLvs(options: CheckOptions): Promise<Fetched> {
   } catch (err) {
     if (err instanceof SnmpFailure) throw err;
     const e = err as Error;
-    if (e.name === 'RequestTimedOutError') throw new SnmpFailure(`no answer from ${options.host}:${options.port} within ${options.timeoutSeconds} s`);
-    throw new SnmpFailure(`SNMP ${e.name === 'Error' ? 'error' : e.name}: ${e.message}`);
+    if (e.name === 'RequestTimedOutError') throw new SnmpFailure(silence);
+    // USM reports (unknown user, wrong digest) come as ResponseInvalidError with the report's meaning as message.
+    throw new SnmpFailure(`SNMP ${e.name === 'ResponseInvalidError' ? 'refused' : 'error'}: ${e.message} (${where(options)})`);
   } finally {
     clearTimeout(timer);
     try {
