@@ -149,3 +149,21 @@ describe('lvs-agentx check --all over a table larger than one GETBULK', () => {
     expect(items).toContain(`'TCP/10.1.0.37:80 conns'=37c`);
   });
 });
+
+describe('lvs-agentx check when the agent has never read its source', () => {
+  let empty: Director;
+  beforeAll(async () => {
+    // A snapshot file that is valid JSON but no snapshot: the agent connects and serves lvsAgentStatus noData(3).
+    empty = await Director.start({ snapshot: 'not a snapshot', waitFor: `${LVS_ROOT}.9.0` });
+  });
+  afterAll(async () => {
+    await empty?.stop();
+  });
+
+  it('is UNKNOWN with lvsAgentLastError', async () => {
+    const [host, port] = empty.target.split(':') as [string, string];
+    const run = await check(['-H', host, '-p', port, '--all']);
+    expect(run.stdout).toMatch(/^LVS UNKNOWN - agent has no data \(no read of the IPVS table has succeeded yet\): snapshot file .*\n$/);
+    expect(run.code).toBe(3);
+  });
+});
