@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/daemon/cli.js';
+import { parseCommandLine, USAGE, UsageError } from '../../../src/daemon/cli.js';
 import { toBigInt } from '../../../src/tools/check/fetch.js';
 import { parseCheckOptions, type CheckOptions } from '../../../src/tools/check/options.js';
 
@@ -66,6 +66,11 @@ describe('lvs-agentx check options', () => {
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).toMatch(/; see lvs-agentx check --help$/);
     expect((error as Error).message).not.toContain('\n');
+  });
+
+  it("lvs-agentx check hands every argument to the check, whose -c and -x are not the daemon's", () => {
+    expect(parseCommandLine(['check', '-H', 'd', '-c', '1:', '-x', 'AES', '--bogus'])).toEqual({ kind: 'check', args: ['-H', 'd', '-c', '1:', '-x', 'AES', '--bogus'] });
+    expect(USAGE).toContain('lvs-agentx check -H HOST');
   });
 
   it('-h asks for the help text', () => {
