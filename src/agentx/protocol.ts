@@ -26,7 +26,9 @@ import { Responder, type ReadMib } from './responder.js';
 export interface Link {
   readonly destroyed: boolean;
   write(bytes: Uint8Array): unknown;
-  /** Drops the connection (the lifecycle then reconnects). */
+  /** Sends what is queued, then ends the connection. */
+  end(): unknown;
+  /** Drops the connection at once, queued bytes and all (the lifecycle then reconnects). */
   destroy(): void;
 }
 
@@ -57,9 +59,17 @@ type Phase = 'opening' | 'open' | 'closed';
 /** How long stop() waits for the master to answer our Close(shutdown). */
 const CLOSE_WAIT_MS = 500;
 
+/**
+ * How long the connection may take to end after a Close of ours for a stream we could not read (hangUp): time for a
+ * master that is slow to read to take the answers queued before it, as long as it would wait for one answer.
+ */
+const HANG_UP_WAIT_MS = 5000;
+
 export class SessionProtocol {
   private phase: Phase = 'opening';
   private registered = false;
+  /** Set while the connection ends after a Close of ours (hangUp): the timer that cuts it off. */
+  private hangingUp: ReturnType<typeof setTimeout> | undefined;
   /** h.sessionID the master gave us; 0 until it answers Open. */
   private sessionId = 0;
   private readonly framer = new Framer();
@@ -155,8 +165,19 @@ export class SessionProtocol {
     this.pending.failAll(new SessionLostError('agentx: session stopped'));
   }
 
+  /**
+   * Ends the connection after what is queued on it: the answers to earlier requests, then our Close, which a
+   * destroy() would throw away when the master reads slowly. A master that has not taken them within
+   * HANG_UP_WAIT_MS is cut off.
+   */
+  private hangUp(): void {
+    this.link.end();
+    this.hangingUp = setTimeout(() => this.link.destroy(), HANG_UP_WAIT_MS);
+  }
+
   /** The connection ended: every wait fails, and the master's clock must anchor again on the next session. */
   connectionClosed(): void {
+    clearTimeout(this.hangingUp);
     this.phase = 'closed';
     this.pending.failAll(new SessionLostError('agentx: connection closed'));
     this.options.clock.reset();
@@ -169,9 +190,10 @@ export class SessionProtocol {
       frames = this.framer.push(chunk);
     } catch (err) {
       // The stream lost its framing: nothing after this point can be trusted. Tell the master, start over.
+      if (this.hangingUp !== undefined) return; // the rest of a stream already given up on
       this.options.log.error({ err: (err as Error).message }, 'agentx stream unreadable; closing session and reconnecting');
       this.send({ type: PduType.Close, reason: CloseReason.parseError, ...this.ids() });
-      this.link.destroy();
+      this.hangUp();
       return;
     }
     for (const frame of frames) this.onFrame(frame);
@@ -218,7 +240,7 @@ export class SessionProtocol {
   }
 
   private request(pdu: Pdu, timeoutMs = this.options.responseTimeoutMs): Promise<ResponsePdu> {
-    if (this.link.destroyed) return Promise.reject(new SessionLostError('agentx: not connected'));
+    if (this.link.destroyed || this.hangingUp !== undefined) return Promise.reject(new SessionLostError('agentx: not connected'));
     return this.pending.expect(pdu.packetId, pdu.type, timeoutMs, () => this.link.write(encodePdu(pdu)));
   }
 
@@ -236,7 +258,7 @@ export class SessionProtocol {
 
   private send(pdu: Pdu): void {
     try {
-      if (!this.link.destroyed) this.link.write(encodePdu(pdu));
+      if (!this.link.destroyed && this.hangingUp === undefined) this.link.write(encodePdu(pdu));
     } catch (err) {
       this.options.log.error({ err: (err as Error).message, type: pduName(pdu.type) }, 'agentx: could not encode a PDU; not sent');
     }
