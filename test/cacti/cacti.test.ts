@@ -75,6 +75,8 @@ interface Real {
   readonly port: number;
   readonly name: string;
   readonly c: Counters;
+  /** A real server of the other address family than its service's: the kernel allows one only with tunnel forwarding. */
+  readonly forward?: 'tunnel';
 }
 interface Svc {
   readonly name: string;
@@ -87,8 +89,8 @@ function counters(base: bigint): Counters {
   return { conns: base / 1000n, inPkts: base / 100n, outPkts: base / 90n, inBytes: base, outBytes: base * 3n };
 }
 
-function real(address: string, port: number, base: bigint): Real {
-  return { address, port, name: `${address.includes(':') ? `[${address}]` : address}:${port}`, c: counters(base) };
+function real(address: string, port: number, base: bigint, forward?: 'tunnel'): Real {
+  return { address, port, name: `${address.includes(':') ? `[${address}]` : address}:${port}`, c: counters(base), ...(forward ? { forward } : {}) };
 }
 
 const A: Svc = {
@@ -108,7 +110,7 @@ const C: Svc = {
   name: 'TCP/[2001:db8::10]:443',
   ident: { protocol: 'tcp', address: '2001:db8::10', port: 443 },
   c: counters(123_456_789n),
-  reals: [real('2001:db8::21', 443, 1_000n), real('10.0.0.20', 443, 2_000n)],
+  reals: [real('2001:db8::21', 443, 1_000n), real('10.0.0.20', 443, 2_000n, 'tunnel')],
 };
 const D: Svc = { name: 'FWM/7', ident: { fwmark: 7 }, c: counters(42_000n), reals: [real('10.0.0.7', 0, 0n)] };
 /**
@@ -119,7 +121,7 @@ const F: Svc = {
   name: 'SCTP/[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535',
   ident: { protocol: 'sctp', address: 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', port: 65535 },
   c: { conns: 1n << 63n, inPkts: 3n, outPkts: 4n, inBytes: (1n << 64n) - 1_000_000n, outBytes: (1n << 63n) + 12_345n },
-  reals: [real('10.0.0.9', 9, 77n)],
+  reals: [real('10.0.0.9', 9, 77n, 'tunnel')],
 };
 /** Added later; sorts before A (in OID order and alphabetically), with counters nothing like A's. */
 const E: Svc = {
@@ -148,7 +150,7 @@ function writeSnapshot(): void {
       ...s.ident,
       scheduler: 'wlc',
       stats: statsJson(s.c),
-      reals: s.reals.map((r) => ({ address: r.address, port: r.port, activeConns: 3, inactiveConns: 5, stats: statsJson(r.c) })),
+      reals: s.reals.map((r) => ({ address: r.address, port: r.port, forward: r.forward, activeConns: 3, inactiveConns: 5, stats: statsJson(r.c) })),
     })),
   };
   const tmp = `${snapshotPath}.tmp`;
