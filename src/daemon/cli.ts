@@ -1,7 +1,7 @@
 import { DEFAULT_AGENTX_SOCKET } from '../agentx/transport.js';
 import { quoted } from '../util/bounded-text.js';
 import { DEFAULT_CONFIG_PATH } from './config-file.js';
-import { LOG_LEVELS } from './logger.js';
+import { LOG_LEVELS } from './log-level.js';
 import { EXPECTED, HELP_HINT, SETTING_KEYS, type RawSettings, type SettingKey } from './settings.js';
 
 /** Exit codes (README, "Exit codes"). */

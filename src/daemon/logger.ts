@@ -1,7 +1,5 @@
 import pino, { type Logger } from 'pino';
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+import type { LogLevel } from './log-level.js';
 
 /**
  * Structured logs (one JSON line per event, with context) on stderr, so stdout stays free for command output.

@@ -1,6 +1,6 @@
 import { DEFAULT_AGENTX_SOCKET, parseTransportAddress, TRANSPORT_FORMS, TransportAddressError, type TransportAddress } from '../agentx/transport.js';
 import { quoted } from '../util/bounded-text.js';
-import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { LOG_LEVELS, type LogLevel } from './log-level.js';
 import { parseSourceSpec, SOURCE_FORMS, SourceSpecError } from './source-spec.js';
 
 /**
