@@ -18,6 +18,7 @@ import {
   IPVS_SVC_ATTR,
   IPVS_SVC_ATTR_NAMES,
 } from './ipvs-constants.js';
+import { decodeDestFast } from './ipvs-dest-fast.js';
 import { decodeStats } from './ipvs-stats.js';
 import { decodeGenl, decodeMessage } from './message.js';
 
@@ -54,7 +55,16 @@ export function decodeServiceMessage(message: Uint8Array, order: ByteOrder): Ser
   return decodeServiceNest(top.nest(top.require(IPVS_CMD_ATTR.SERVICE), IPVS_SVC_ATTR_NAMES));
 }
 
+/**
+ * One real server of a GET_DEST dump: through decodeDestFast() (ipvs-dest-fast.ts), the same result without an object
+ * per attribute; whatever it declines is decoded here, which names what is wrong when something is.
+ */
 export function decodeDestMessage(message: Uint8Array, order: ByteOrder, serviceFamily: Family): RealServer {
+  return decodeDestFast(message, order, serviceFamily) ?? decodeDestMessageChecked(message, order, serviceFamily);
+}
+
+/** decodeDestMessage() through AttrSet: every attribute checked, every error named. */
+export function decodeDestMessageChecked(message: Uint8Array, order: ByteOrder, serviceFamily: Family): RealServer {
   const top = decodeIpvsMessage(message, order, IPVS_CMD.NEW_DEST);
   return decodeDestNest(top.nest(top.require(IPVS_CMD_ATTR.DEST), IPVS_DEST_ATTR_NAMES), serviceFamily);
 }
