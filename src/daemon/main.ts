@@ -6,7 +6,7 @@ import type { Source } from '../ipvs/source.js';
 import { NameError } from '../ipvs/service-key.js';
 import { MrtgConfigError, mrtgConfig } from '../tools/mrtg.js';
 import { oidLines } from '../tools/oid.js';
-import { snapshotTable } from '../tools/snapshot-table.js';
+import { snapshotTableBytes } from '../tools/snapshot-table.js';
 import type { Agent } from './agent.js';
 import { ExitCode, parseCommandLine, USAGE, UsageError, type CliCommand, type RunCommand } from './cli.js';
 import { readConfigFile } from './config-file.js';
@@ -120,7 +120,7 @@ async function main(argv: readonly string[]): Promise<number> {
         return ExitCode.ok;
       case 'snapshot': {
         const snapshot = await readOnce(command);
-        process.stdout.write(command.format === 'json' ? JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n' : snapshotTable(snapshot));
+        process.stdout.write(command.format === 'json' ? JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n' : snapshotTableBytes(snapshot));
         return ExitCode.ok;
       }
       case 'mrtg': {

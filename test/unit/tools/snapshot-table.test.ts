@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { snapshotFromJson } from '../../../src/ipvs/snapshot-json.js';
-import { snapshotTable } from '../../../src/tools/snapshot-table.js';
+import { snapshotTable, snapshotTableBytes } from '../../../src/tools/snapshot-table.js';
 
 const INFO = { version: '1.2.1', connTableSize: 4096, tcpTimeout: 900, tcpFinTimeout: 120, udpTimeout: 300, daemons: [] };
 
@@ -54,5 +54,32 @@ describe('snapshotTable', () => {
     expect(rows[1]?.at(-5)).toBe('7');
     // Right-aligned: the numbers end in one column, so every line of the table is as long as the header.
     expect(new Set(lines.slice(1, 5).map((l) => l.length)).size).toBe(1);
+  });
+
+  it('numbers on both sides of 2^53 and wide connection counts keep every line of the table aligned', () => {
+    const table = snapshotFromJson({
+      info: INFO,
+      services: [
+        {
+          protocol: 'tcp',
+          address: '10.0.0.1',
+          port: 80,
+          scheduler: 'wrr',
+          flags: 0,
+          timeout: 0,
+          stats: { conns: '9007199254740991', inPkts: '9007199254740992', outPkts: '10', inBytes: '99999', outBytes: '100000' },
+          reals: [
+            { address: '10.0.0.2', port: 80, weight: 65535, activeConns: 4294967295, inactiveConns: 0 },
+            { address: '10.0.0.3', port: 80, weight: 0, activeConns: 0, inactiveConns: 12 },
+          ],
+        },
+      ],
+    });
+    const bytes = snapshotTableBytes(table);
+    expect(bytes.equals(Buffer.from(snapshotTable(table)))).toBe(true);
+    const lines = bytes.toString().trimEnd().split('\n').slice(1);
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+    expect(lines[1]?.trim().split(/\s{2,}/)).toEqual(['TCP/10.0.0.1:80', 'wrr', '4294967295', '12', '9007199254740991', '9007199254740992', '10', '99999', '100000']);
+    expect(lines[2]?.trim().split(/\s{2,}/).slice(0, 5)).toEqual(['-> 10.0.0.2:80', 'masq', '65535', '4294967295', '0']);
   });
 });
