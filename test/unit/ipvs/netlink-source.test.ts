@@ -121,30 +121,31 @@ function ipvsKernel(o: ByteOrder, overrides: Partial<Record<number, Handler>> = 
 describe('NetlinkSource with a scripted kernel', () => {
   for (const o of ORDERS) {
     it(`reads a whole snapshot, de-duplicating repeated services and reals (${o} endian)`, async () => {
-      // One socket for the GET_DEST dumps, one for everything else (each with the receive buffer that suits it).
-      const kernels = { bulk: new FakeKernel(o, ipvsKernel(o)), dests: new FakeKernel(o, ipvsKernel(o)) };
+      // One socket for everything but the GET_DEST dumps, which go round-robin over their own (two here).
+      const bulk = new FakeKernel(o, ipvsKernel(o));
+      const dests = [new FakeKernel(o, ipvsKernel(o)), new FakeKernel(o, ipvsKernel(o))];
       const opened: SocketUse[] = [];
       const source = new NetlinkSource({
         order: o,
+        destSockets: 2,
         openSocket: async (use) => {
           opened.push(use);
-          return kernels[use];
+          return use === 'bulk' ? bulk : (dests[opened.filter((u) => u === 'dests').length - 1] as FakeKernel);
         },
       });
       const snap = await source.read();
 
-      expect(opened).toEqual(['bulk', 'dests']);
-      expect(kernels.bulk.asked).toEqual([
+      expect(opened).toEqual(['bulk', 'dests', 'dests']);
+      expect(bulk.asked).toEqual([
         'resolve family IPVS',
         'IPVS_CMD_GET_INFO',
         'IPVS_CMD_GET_CONFIG',
         'IPVS_CMD_GET_DAEMON',
         'IPVS_CMD_GET_SERVICE',
       ]);
-      expect(kernels.dests.asked).toEqual([
-        'IPVS_CMD_GET_DEST TCP/10.0.0.1:80',
-        'IPVS_CMD_GET_DEST UDP/[2001:db8::1]:53',
-        'IPVS_CMD_GET_DEST FWM6/7',
+      expect(dests.map((d) => d.asked)).toEqual([
+        ['IPVS_CMD_GET_DEST TCP/10.0.0.1:80', 'IPVS_CMD_GET_DEST FWM6/7'],
+        ['IPVS_CMD_GET_DEST UDP/[2001:db8::1]:53'],
       ]);
       expect(snap.info).toEqual({
         version: '1.2.1',
@@ -180,10 +181,10 @@ describe('NetlinkSource with a scripted kernel', () => {
 
       // The family is resolved once, the sockets opened once.
       await source.read();
-      expect(kernels.bulk.asked.filter((a) => a === 'resolve family IPVS')).toHaveLength(1);
-      expect(opened).toHaveLength(2);
+      expect(bulk.asked.filter((a) => a === 'resolve family IPVS')).toHaveLength(1);
+      expect(opened).toHaveLength(3);
       await source.close();
-      expect([kernels.bulk.closed, kernels.dests.closed]).toEqual([1, 1]);
+      expect([bulk.closed, ...dests.map((d) => d.closed)]).toEqual([1, 1, 1]);
       await expect(source.read()).rejects.toThrow(/closed/);
     });
   }
@@ -203,6 +204,7 @@ describe('NetlinkSource with a scripted kernel', () => {
     const kernels: FakeKernel[] = [];
     const source = new NetlinkSource({
       order: o,
+      destSockets: 1,
       openSocket: async () => {
         const k = new FakeKernel(o, (req) => (req.type === 0x10 && !loaded ? familiesDump(o, false) : handler(req)));
         kernels.push(k);
@@ -296,15 +298,55 @@ describe('NetlinkSource with a scripted kernel', () => {
     expect(bulk.closed).toBe(1);
   });
 
-  it('close() during a read abandons it: the read fails, both sockets are closed, nothing more is asked', async () => {
+  it('a GET_DEST dump failing while earlier ones are still out fails the read naming its service, nothing unhandled', async () => {
+    const o: ByteOrder = 'little';
+    const handler = ipvsKernel(o);
+    // Replies of the first service come late; the third's fails at once, before the first is decoded.
+    const slow = new FakeKernel(o, handler);
+    const late: (() => void)[] = [];
+    const slowRequest = slow.request.bind(slow);
+    slow.request = (message, context) =>
+      context === 'IPVS_CMD_GET_DEST TCP/10.0.0.1:80'
+        ? new Promise((resolve, reject) => late.push(() => slowRequest(message, context).then(resolve, reject)))
+        : slowRequest(message, context);
+    const failing = new FakeKernel(o, (req) =>
+      req.cmd === 8 ? new NetlinkError(22, 'EINVAL', undefined, 'IPVS_CMD_GET_DEST') : handler(req),
+    );
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let opened = 0;
+      const source = new NetlinkSource({
+        order: o,
+        destSockets: 2,
+        openSocket: async (use) => (use === 'bulk' ? new FakeKernel(o, handler) : opened++ === 0 ? slow : failing),
+      });
+      const reading = source.read().catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 20));
+      for (const answer of late) answer();
+      const err = await reading;
+      expect(err).toMatchObject({ name: 'IpvsReadError', step: 'IPVS_CMD_GET_DEST UDP/[2001:db8::1]:53', errno: 'EINVAL' });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('close() during a read abandons it: the read fails, both sockets are closed, no closed socket is asked', async () => {
     const o: ByteOrder = 'little';
     let source: NetlinkSource | undefined;
     const handler = ipvsKernel(o);
     const kernels: FakeKernel[] = [];
+    let askedWhenClosed = 0;
     source = new NetlinkSource({
       order: o,
+      destSockets: 1,
       openSocket: async () => {
         const k: FakeKernel = new FakeKernel(o, (req) => {
+          // A closed GenlSocket refuses requests; this one counts any that come.
+          if (k.closed > 0) askedWhenClosed++;
           // The second GET_DEST: the source is closed under the read, as the poller's stop() does.
           if (req.cmd === 8 && k.asked.filter((a) => a.startsWith('IPVS_CMD_GET_DEST')).length === 2) {
             void source?.close();
@@ -319,7 +361,8 @@ describe('NetlinkSource with a scripted kernel', () => {
     const err = await source.read().catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'IpvsReadError', step: 'IPVS_CMD_GET_DEST UDP/[2001:db8::1]:53' });
     expect(kernels.map((k) => k.closed)).toEqual([1, 1]);
-    expect(kernels[1]?.asked.filter((a) => a.startsWith('IPVS_CMD_GET_DEST'))).toHaveLength(2);
+    // The dumps of a read are asked ahead of decoding (a window), but none after the close.
+    expect(askedWhenClosed).toBe(0);
     await expect(source.read()).rejects.toThrow(/closed/);
   });
 
