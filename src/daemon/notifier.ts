@@ -8,8 +8,10 @@ import { notificationVarBinds } from '../mib/notifications.js';
 /**
  * Sends LVS-MIB notifications through the AgentX session (snmpd turns them into traps or informs for its
  * configured sinks). Switchable, and rate-limited: at most `perMinute` in any rolling minute; what is over the
- * limit is dropped and counted in one log line per minute. Nothing is queued while snmpd is away: a notification
- * reports a change as it is seen, and the table itself stays walkable.
+ * limit is dropped. Drops come in episodes too (a churning table): the first drop is one warning, the counts go to
+ * debug once a minute, and the first read with changes a whole minute after the last drop ends the episode with
+ * one info line of how many were dropped in all. Nothing is queued while snmpd is away: a notification reports a
+ * change as it is seen, and the table itself stays walkable.
  *
  * Delivery failures come in episodes (snmpd frozen or restarting: every Notify of every read times out): the first
  * failure of an episode is one warning, the rest are counted at debug, and the first delivery after them is one
@@ -22,7 +24,10 @@ export interface NotifierOptions {
 
 export class Notifier {
   private sent: number[] = [];
+  /** The rate-limit episode: drops since it began (0: none going on), not yet logged, and when. */
   private dropped = 0;
+  private droppedUnlogged = 0;
+  private lastDropAt = -Infinity;
   private lastDropLog = -Infinity;
   /** Notifies not delivered since the last one that was: nonzero during an episode. */
   private undelivered = 0;
@@ -41,6 +46,7 @@ export class Notifier {
   send(changes: readonly Change[], session: AgentXSession): void {
     if (!this.options.enabled || changes.length === 0) return;
     const now = performance.now();
+    const dropsBefore = this.dropped;
     this.sent = this.sent.filter((t) => now - t < 60_000);
     for (const change of changes) {
       if (!session.isReady) {
@@ -61,10 +67,27 @@ export class Notifier {
         (err: unknown) => this.notDelivered(change, err),
       );
     }
-    if (this.dropped > 0 && now - this.lastDropLog >= 60_000) {
-      this.log.warn({ dropped: this.dropped, perMinute: this.options.perMinute }, 'notification rate limit reached; changes not notified');
+    this.logDrops(now, dropsBefore);
+  }
+
+  private logDrops(now: number, dropsBefore: number): void {
+    const newDrops = this.dropped - dropsBefore;
+    if (newDrops > 0) {
+      this.lastDropAt = now;
+      this.droppedUnlogged += newDrops;
+      if (dropsBefore === 0) {
+        this.log.warn({ dropped: newDrops, perMinute: this.options.perMinute }, 'notification rate limit reached; changes not notified');
+        this.droppedUnlogged = 0;
+        this.lastDropLog = now;
+      } else if (now - this.lastDropLog >= 60_000) {
+        this.log.debug({ dropped: this.droppedUnlogged, perMinute: this.options.perMinute }, 'notification rate limit: more changes not notified');
+        this.droppedUnlogged = 0;
+        this.lastDropLog = now;
+      }
+    } else if (this.dropped > 0 && now - this.lastDropAt >= 60_000) {
+      this.log.info({ dropped: this.dropped, perMinute: this.options.perMinute }, 'notifications within the rate limit again');
       this.dropped = 0;
-      this.lastDropLog = now;
+      this.droppedUnlogged = 0;
     }
   }
 

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import { describe, expect, it, vi } from 'vitest';
 import { MasterClock } from '../../../src/agentx/master-clock.js';
 import { PduType, type ResponsePdu } from '../../../src/agentx/pdu.js';
 import { SessionLostError, type AgentXSession } from '../../../src/agentx/session.js';
@@ -77,5 +78,43 @@ describe('Notifier: delivery failures', () => {
     const warnings = lines.filter((l) => l.msg === 'notification not delivered to snmpd' && l.level === WARN);
     expect(warnings.map((l) => l['count'])).toEqual([1, 1]);
     expect(lines.filter((l) => l.msg === 'notifications delivered to snmpd again')).toHaveLength(1);
+  });
+});
+
+describe('Notifier: rate limit', () => {
+  it('logs one warning per episode of drops, counts at debug once a minute, and one info line when it ends', async () => {
+    const { logger, lines } = captureLogger();
+    const notifier = new Notifier({ enabled: true, perMinute: 2 }, new MasterClock(), logger);
+    const model = new TableModel({ monotonic: false });
+    model.update(snap(1000), 0);
+    const session = fakeSession({ frozen: false });
+    let now = 1_000_000;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const read = (n: number, at: number): void => {
+        now = 1_000_000 + at;
+        notifier.send(changesOfRead(model, n), session);
+      };
+      const limitLines = (): { level: number; msg: string; dropped: unknown }[] =>
+        lines
+          .filter((l) => /rate limit/.test(l.msg))
+          .map((l) => ({ level: l.level, msg: l.msg, dropped: l['dropped'] }));
+      read(0, 0); // two changes, both sent
+      read(1, 0); // over the limit: the episode's warning
+      read(2, 30_000); // still over: counted, no line
+      read(3, 61_000); // the minute has passed: both sent
+      read(4, 61_000); // over again, a minute after the warning: one debug line with the count since
+      read(5, 122_000); // a minute after the last drop, within the limit: the episode ends
+      read(6, 122_000); // a new episode warns again
+      await settle();
+      expect(limitLines()).toEqual([
+        { level: WARN, msg: 'notification rate limit reached; changes not notified', dropped: 2 },
+        { level: 20, msg: 'notification rate limit: more changes not notified', dropped: 4 },
+        { level: INFO, msg: 'notifications within the rate limit again', dropped: 6 },
+        { level: WARN, msg: 'notification rate limit reached; changes not notified', dropped: 2 },
+      ]);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
