@@ -4,6 +4,9 @@ import { MasterClock } from '../agentx/master-clock.js';
 import { AgentXSession } from '../agentx/session.js';
 import { formatTransportAddress, type TransportAddress } from '../agentx/transport.js';
 import type { Source } from '../ipvs/source.js';
+import { formatListenAddress } from '../metrics/listen-address.js';
+import { Scraper } from '../metrics/scraper.js';
+import { MetricsServer } from '../metrics/server.js';
 import { LVS_MIB_ROOT } from '../mib/lvs-mib.js';
 import { TableModel } from '../mib/model.js';
 import type { MibView } from '../mib/view.js';
@@ -36,6 +39,11 @@ export class Agent {
   private settings: Settings;
   private readonly model: TableModel;
   private view: MibView;
+  /** Changes whenever another read goes into service: a metrics render in progress starts again on the new one. */
+  private generation = 0;
+  private readonly scraper: Scraper;
+  private metrics: MetricsServer | undefined;
+  private metricsStarting: Promise<void> = Promise.resolve();
   private readonly notifier: Notifier;
   private readonly log: Logger;
   /**
@@ -58,6 +66,19 @@ export class Agent {
     });
     this.view = this.model.view();
     this.session = this.makeSession(this.settings.address);
+    this.scraper = new Scraper(
+      {
+        current: () => ({ rows: this.view.input.rows, generation: this.generation }),
+        status: () => this.poller.status,
+        demand: () => this.poller.demand(),
+      },
+      () => this.settings.metricsReals,
+    );
+  }
+
+  /** The metrics endpoint, when metrics-listen is set and it listens. */
+  get metricsServer(): MetricsServer | undefined {
+    return this.metrics;
   }
 
   get currentView(): MibView {
@@ -72,10 +93,13 @@ export class Agent {
     this.watchStalls();
     this.poller.start();
     this.session.start();
+    this.metricsStarting = this.startMetrics();
   }
 
   async stop(): Promise<void> {
     this.loopDelay.disable();
+    await this.metricsStarting;
+    await this.metrics?.stop();
     await this.poller.stop();
     await this.session.stop();
   }
@@ -101,6 +125,12 @@ export class Agent {
     } else if (next.pingIntervalMs !== before.pingIntervalMs) {
       this.session.setPingInterval(next.pingIntervalMs);
     }
+    if (listenText(next) !== listenText(before)) {
+      await this.metricsStarting;
+      await this.metrics?.stop();
+      this.metricsStarting = this.startMetrics();
+      await this.metricsStarting;
+    }
     this.log.info(
       {
         socket: formatTransportAddress(next.address),
@@ -112,6 +142,14 @@ export class Agent {
       },
       'configuration reloaded',
     );
+  }
+
+  private async startMetrics(): Promise<void> {
+    this.metrics = undefined;
+    const address = this.settings.metricsListen;
+    if (address === undefined) return;
+    const server = new MetricsServer(address, (format) => this.scraper.page(format), this.options.logger.child({ component: 'metrics' }));
+    if (await server.start()) this.metrics = server;
   }
 
   private watchStalls(): void {
@@ -144,10 +182,13 @@ export class Agent {
    * AgentX answers; requests meanwhile get the previous view, and the new one replaces it whole.
    */
   private async takeSnapshot({ snapshot }: PollResult): Promise<void> {
+    // A metrics page being rendered reads the rows in service: the update below changes them in place at its end.
+    await this.scraper.settled();
     const started = performance.now();
     // The read's time is when the model sees it: a row's discontinuity time is when it was found.
     const update = await runCooperatively(this.model.updateSteps(snapshot, performance.now()));
     this.view = update.view;
+    this.generation++;
     this.notifier.send(update.changes, this.session);
     if (update.resets.length > 0) {
       this.log.info({ rows: update.resets.slice(0, 20), count: update.resets.length }, 'counters went backwards; discontinuity time set');
@@ -166,6 +207,10 @@ export class Agent {
     );
     this.loopDelay.reset();
   }
+}
+
+function listenText(settings: Settings): string {
+  return settings.metricsListen === undefined ? '' : formatListenAddress(settings.metricsListen);
 }
 
 function cadence(settings: Settings): { intervalMs: number; idleIntervalMs: number } {
