@@ -39,8 +39,6 @@ export class Agent {
   private settings: Settings;
   private readonly model: TableModel;
   private view: MibView;
-  /** Changes whenever another read goes into service: a metrics render in progress starts again on the new one. */
-  private generation = 0;
   private readonly scraper: Scraper;
   private metrics: MetricsServer | undefined;
   private metricsStarting: Promise<void> = Promise.resolve();
@@ -68,7 +66,7 @@ export class Agent {
     this.session = this.makeSession(this.settings.address);
     this.scraper = new Scraper(
       {
-        current: () => ({ rows: this.view.input.rows, generation: this.generation }),
+        rows: () => this.view.input.rows,
         status: () => this.poller.status,
         demand: () => this.poller.demand(),
       },
@@ -148,7 +146,7 @@ export class Agent {
     this.metrics = undefined;
     const address = this.settings.metricsListen;
     if (address === undefined) return;
-    const server = new MetricsServer(address, (format) => this.scraper.page(format), this.options.logger.child({ component: 'metrics' }));
+    const server = new MetricsServer(address, (format, sink) => this.scraper.scrape(format, sink), this.options.logger.child({ component: 'metrics' }));
     if (await server.start()) this.metrics = server;
   }
 
@@ -182,13 +180,14 @@ export class Agent {
    * AgentX answers; requests meanwhile get the previous view, and the new one replaces it whole.
    */
   private async takeSnapshot({ snapshot }: PollResult): Promise<void> {
-    // A metrics page being rendered reads the rows in service: the update below changes them in place at its end.
-    await this.scraper.settled();
     const started = performance.now();
-    // The read's time is when the model sees it: a row's discontinuity time is when it was found.
-    const update = await runCooperatively(this.model.updateSteps(snapshot, performance.now()));
-    this.view = update.view;
-    this.generation++;
+    // The read's time is when the model sees it: a row's discontinuity time is when it was found. Metrics pages
+    // read the rows in service, which the update changes in place: it waits for pages being written (exclusive).
+    const update = await this.scraper.exclusive(async () => {
+      const done = await runCooperatively(this.model.updateSteps(snapshot, performance.now()));
+      this.view = done.view;
+      return done;
+    });
     this.notifier.send(update.changes, this.session);
     if (update.resets.length > 0) {
       this.log.info({ rows: update.resets.slice(0, 20), count: update.resets.length }, 'counters went backwards; discontinuity time set');

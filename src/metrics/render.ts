@@ -12,6 +12,8 @@ import type { AgentStatus } from '../mib/lvs-mib.js';
 import type { RealRow, Rows, ServiceRow } from '../mib/rows.js';
 import { REAL_FAMILIES, SERVICE_FAMILIES, type Family, type MetricType } from './families.js';
 import { escapeHelp, escapeLabelValue, type ExpositionFormat } from './format.js';
+import { labelBytesSteps, PageWriter, type LabelBytes } from './page-writer.js';
+import { runToEnd } from '../util/time-slices.js';
 
 export interface PageInput {
   readonly rows: Rows;
@@ -24,25 +26,6 @@ export interface PageInput {
 
 /** Rows handled between two yields. */
 const ROWS_PER_STEP = 64;
-/** Page bytes are kept in chunks of about this many characters. */
-const CHUNK_CHARS = 64 * 1024;
-
-/** Collects lines into buffers of about CHUNK_CHARS (a 100 MB page must not be one string). */
-class PageWriter {
-  readonly chunks: Buffer[] = [];
-  private text = '';
-
-  write(s: string): void {
-    this.text += s;
-    if (this.text.length >= CHUNK_CHARS) this.flush();
-  }
-
-  flush(): void {
-    if (this.text === '') return;
-    this.chunks.push(Buffer.from(this.text, 'utf8'));
-    this.text = '';
-  }
-}
 
 /** The labels of a service's series: its canonical name and what identifies it in the kernel. */
 export function serviceLabels(row: ServiceRow): string {
@@ -60,8 +43,8 @@ export function realLabels(row: RealRow): string {
 function header(out: PageWriter, format: ExpositionFormat, name: string, type: MetricType, help: string, unit?: string): void {
   // The text format names a counter family by its samples' name; OpenMetrics by the name without _total.
   const family = type === 'counter' && format === 'prometheus' ? `${name}_total` : name;
-  out.write(`# HELP ${family} ${escapeHelp(help, format)}\n# TYPE ${family} ${type}\n`);
-  if (unit !== undefined && format === 'openmetrics') out.write(`# UNIT ${family} ${unit}\n`);
+  out.text(`# HELP ${family} ${escapeHelp(help, format)}\n# TYPE ${family} ${type}\n`);
+  if (unit !== undefined && format === 'openmetrics') out.text(`# UNIT ${family} ${unit}\n`);
 }
 
 function sampleName(name: string, type: MetricType): string {
@@ -73,7 +56,7 @@ function agentFamilies(out: PageWriter, input: PageInput, format: ExpositionForm
   const { status, rows } = input;
   const one = (name: string, type: MetricType, help: string, value: string | undefined, unit?: 'seconds'): void => {
     header(out, format, name, type, help, unit);
-    if (value !== undefined) out.write(`${sampleName(name, type)} ${value}\n`);
+    if (value !== undefined) out.text(`${sampleName(name, type)} ${value}\n`);
   };
   one('lvs_agent_up', 'gauge', '1 when the last read of the IPVS table succeeded; 0 when the data served is stale or there is none.', status.status === 'ok' ? '1' : '0');
   const age = status.lastReadAt === undefined ? undefined : seconds(Math.max(0, input.now - status.lastReadAt));
@@ -88,37 +71,42 @@ function seconds(ms: number): string {
   return String(Math.round(ms) / 1000);
 }
 
-function* families<Row>(out: PageWriter, format: ExpositionFormat, list: readonly Family<Row>[], rows: readonly Row[], labels: readonly string[]): Generator<void, void> {
+function* families<Row>(out: PageWriter, format: ExpositionFormat, list: readonly Family<Row>[], rows: readonly Row[], labels: LabelBytes): Generator<void, void> {
   for (const f of list) {
     header(out, format, f.name, f.type, f.help, f.unit);
-    const name = sampleName(f.name, f.type);
+    const name = Buffer.from(sampleName(f.name, f.type), 'latin1');
     for (let i = 0; i < rows.length; i++) {
-      out.write(`${name}{${labels[i] as string}} ${f.value(rows[i] as Row)}\n`);
+      out.sample(name, labels, i, f.value(rows[i] as Row));
       if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     }
   }
 }
 
-function* labelsOf<Row>(rows: readonly Row[], labels: (row: Row) => string): Generator<void, string[]> {
-  const out = new Array<string>(rows.length);
+/** Every row's label set, made once per page and copied into each family's samples. */
+function* labelsOf<Row>(rows: readonly Row[], labels: (row: Row) => string): Generator<void, LabelBytes> {
+  const sets = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    out[i] = labels(rows[i] as Row);
+    sets[i] = labels(rows[i] as Row);
     if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
   }
-  return out;
+  return yield* labelBytesSteps(sets);
 }
 
 /**
- * The page, family by family (both formats want a family's samples together), in steps. The rows must not change
- * while it runs: the caller restarts it when the view in service changed between two steps.
+ * The page, family by family (both formats want a family's samples together), into `out`, in steps: between two,
+ * the caller takes the bytes made so far (out.take()). The rows must not change until the generator is done.
  */
-export function* renderSteps(input: PageInput, format: ExpositionFormat): Generator<void, Buffer[]> {
-  const out = new PageWriter();
+export function* renderSteps(input: PageInput, format: ExpositionFormat, out: PageWriter): Generator<void, void> {
   agentFamilies(out, input, format);
   const { services, reals } = input.rows;
   yield* families(out, format, SERVICE_FAMILIES, services, yield* labelsOf(services, serviceLabels));
   if (input.reals) yield* families(out, format, REAL_FAMILIES, reals, yield* labelsOf(reals, realLabels));
-  if (format === 'openmetrics') out.write('# EOF\n');
-  out.flush();
-  return out.chunks;
+  if (format === 'openmetrics') out.text('# EOF\n');
+}
+
+/** The whole page at once (tests, tools): fine for small tables, never in the daemon. */
+export function renderPage(input: PageInput, format: ExpositionFormat): Buffer {
+  const out = new PageWriter();
+  runToEnd(renderSteps(input, format, out));
+  return Buffer.concat(out.take(true));
 }

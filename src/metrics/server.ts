@@ -1,22 +1,26 @@
-import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { CONTENT_TYPE, negotiateFormat, type ExpositionFormat } from './format.js';
 import { formatListenAddress, type ListenAddress } from './listen-address.js';
+import type { PageSink } from './scraper.js';
 
 /**
  * The HTTP side of the metrics endpoint (node:http): GET or HEAD /metrics, 404 for any other path, 405 for any
- * other method. The page comes from `page` (Scraper.page); the server only negotiates the format and writes bytes,
- * respecting the client's pace. A listen failure is logged and leaves the agent running without the endpoint.
+ * other method. The page comes from `scrape` (Scraper.scrape), written as it is made (chunked), at the client's
+ * pace. A client that takes nothing for STALL_MS is cut off: a page in progress holds back the next read's update.
+ * A listen failure is logged and leaves the agent running without the endpoint.
  */
-export type PageOf = (format: ExpositionFormat) => Promise<Buffer[]>;
+export type ScrapeInto = (format: ExpositionFormat, sink: PageSink) => Promise<void>;
+
+/** How long a page may wait for its reader to take more. */
+export const STALL_MS = 10_000;
 
 export class MetricsServer {
   private readonly server: Server;
 
   constructor(
     readonly address: ListenAddress,
-    private readonly page: PageOf,
+    private readonly scrape: ScrapeInto,
     private readonly log: Logger,
   ) {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -70,13 +74,17 @@ export class MetricsServer {
         res.end();
         return;
       }
-      const chunks = await this.page(format);
-      if (res.destroyed) return;
-      res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format], 'Content-Length': chunks.reduce((n, c) => n + c.length, 0) });
-      for (const chunk of chunks) {
-        if (res.destroyed) return;
-        if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      }
+      const sink: PageSink = {
+        write: (chunk) => {
+          if (!res.headersSent) res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format] });
+          return res.write(chunk) ? undefined : drained(res, this.log);
+        },
+        get closed() {
+          return res.destroyed;
+        },
+      };
+      await this.scrape(format, sink);
+      if (!res.headersSent) res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format] });
       res.end();
     } catch (err) {
       this.log.error({ err: (err as Error).message }, 'metrics scrape failed; answered 500');
@@ -84,6 +92,25 @@ export class MetricsServer {
       else res.destroy();
     }
   }
+}
+
+/** Settles when the client has taken what was written (drain), is gone (close), or was cut off after STALL_MS. */
+function drained(res: ServerResponse, log: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      log.warn({ stallMs: STALL_MS }, 'metrics scraper stopped reading; connection closed so that reads can go on');
+      res.destroy();
+      done();
+    }, STALL_MS);
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {

@@ -3,16 +3,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { snapshotFromJson } from '../../../src/ipvs/snapshot-json.js';
 import type { ExpositionFormat } from '../../../src/metrics/format.js';
-import { renderSteps, type PageInput } from '../../../src/metrics/render.js';
+import { PageWriter } from '../../../src/metrics/page-writer.js';
+import { renderPage, renderSteps, type PageInput } from '../../../src/metrics/render.js';
 import { TableModel } from '../../../src/mib/model.js';
-import { runToEnd } from '../../../src/util/time-slices.js';
 import { smallRows, SMALL_TABLE, STATUS } from './small-table.js';
 
 const GOLDEN = join(import.meta.dirname, 'golden');
 
 function page(format: ExpositionFormat, over: Partial<PageInput> = {}): string {
   const input: PageInput = { rows: smallRows(), status: STATUS, now: 3500, reals: true, ...over };
-  return Buffer.concat(runToEnd(renderSteps(input, format))).toString('utf8');
+  return renderPage(input, format).toString('utf8');
 }
 
 /** The golden page; UPDATE_GOLDEN=1 rewrites it (then read the diff before committing). */
@@ -80,14 +80,23 @@ describe('metrics page', () => {
       services: Array.from({ length: 300 }, (_, i) => ({ protocol: 'tcp', address: `10.1.${i >> 8}.${i & 255}`, port: 80, scheduler: 'rr', reals: [] })),
     });
     const rows = new TableModel({ monotonic: false }).update(snapshot, 0).rows;
-    const steps = renderSteps({ rows, status: STATUS, now: 0, reals: true }, 'prometheus');
+    const out = new PageWriter();
+    const steps = renderSteps({ rows, status: STATUS, now: 0, reals: true }, 'prometheus', out);
     let yields = 0;
-    let next = steps.next();
-    for (; !next.done; next = steps.next()) yields++;
+    const chunks: Buffer[] = [];
+    for (let next = steps.next(); !next.done; next = steps.next()) {
+      yields++;
+      chunks.push(...out.take());
+    }
+    chunks.push(...out.take(true));
     expect(yields).toBeGreaterThan(30);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.slice(0, -1).every((c) => c.length > 60_000 && c.length <= 65_536)).toBe(true);
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text).toBe(renderPage({ rows, status: STATUS, now: 0, reals: true }, 'prometheus').toString('utf8'));
     const seen = new Set<string>();
     let current = '';
-    for (const line of lines(Buffer.concat(next.value).toString('utf8'))) {
+    for (const line of lines(text)) {
       const m = /^# TYPE (\S+)/.exec(line);
       if (m) {
         expect(seen.has(m[1] as string)).toBe(false);

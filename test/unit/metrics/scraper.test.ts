@@ -1,83 +1,134 @@
 import { describe, expect, it } from 'vitest';
-import { Scraper, type ScrapeSource } from '../../../src/metrics/scraper.js';
 import { simSnapshot } from '../../../src/ipvs/sim-source.js';
+import { Scraper, type PageSink, type ScrapeSource } from '../../../src/metrics/scraper.js';
 import { TableModel } from '../../../src/mib/model.js';
 import type { Rows } from '../../../src/mib/rows.js';
 import { smallRows, STATUS } from './small-table.js';
 
-const EMPTY: Rows = { services: [], reals: [] };
+/** 200 services of 2 reals: a page of many steps and several chunks. */
+const bigRows = (): Rows => new TableModel({ monotonic: false }).update(simSnapshot({ services: 200, reals: 2, churn: 0, seed: 1 }, 1), 0).rows;
 
-/** A source whose view changes after `changeAfter` looks at it (undefined: never). */
-function sourceOf(changeAfter: number | undefined, demand?: () => Promise<void> | undefined, first = smallRows()) {
-  let looks = 0;
+function sourceOf(rows: () => Rows, demand?: () => Promise<void> | undefined): { source: ScrapeSource; calls: { demand: number } } {
   const calls = { demand: 0 };
-  const source: ScrapeSource = {
-    current: () => {
-      looks++;
-      return changeAfter !== undefined && looks > changeAfter ? { rows: EMPTY, generation: 2 } : { rows: first, generation: 1 };
-    },
-    status: () => STATUS,
-    demand: () => {
-      calls.demand++;
-      return demand?.();
+  return {
+    calls,
+    source: {
+      rows,
+      status: () => STATUS,
+      demand: () => {
+        calls.demand++;
+        return demand?.();
+      },
     },
   };
-  return { source, calls };
 }
 
-const text = (chunks: Buffer[]): string => Buffer.concat(chunks).toString('utf8');
+/** A reader that takes everything, or holds back after its first chunk until release(). */
+class Reader implements PageSink {
+  readonly chunks: Buffer[] = [];
+  closed = false;
+  release = (): void => {};
+  constructor(private hold = false) {}
+  write(chunk: Buffer): Promise<void> | undefined {
+    this.chunks.push(chunk);
+    if (!this.hold) return undefined;
+    this.hold = false;
+    return new Promise<void>((r) => (this.release = r));
+  }
+  get text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+const tick = (ms = 10): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('Scraper', () => {
-  it('renders the view in service and counts each scrape as demand', async () => {
-    const { source, calls } = sourceOf(undefined);
-    const page = text(await new Scraper(source, () => true).page('prometheus'));
-    expect(page).toContain('lvs_services 4\n');
-    expect(page).toContain('lvs_real_weight{service="TCP/10.0.0.1:80",real="10.0.0.2:80"} 100\n');
+  it('writes the page of the view in service and counts each scrape as demand', async () => {
+    const { source, calls } = sourceOf(smallRows);
+    const reader = new Reader();
+    await new Scraper(source, () => true).scrape('prometheus', reader);
+    expect(reader.text).toContain('lvs_services 4\n');
+    expect(reader.text).toContain('lvs_real_weight{service="TCP/10.0.0.1:80",real="10.0.0.2:80"} 100\n');
     expect(calls.demand).toBe(1);
   });
 
-  it('waits for a read that demand started before rendering', async () => {
+  it('waits for a read that demand started before writing', async () => {
     let release = (): void => {};
     const read = new Promise<void>((r) => (release = r));
-    const { source } = sourceOf(undefined, () => read);
-    let done = false;
-    const page = new Scraper(source, () => true).page('prometheus').then((p) => ((done = true), p));
-    await new Promise((r) => setTimeout(r, 20));
-    expect(done).toBe(false);
+    const rows = { current: { services: [], reals: [] } as Rows };
+    const { source } = sourceOf(() => rows.current, () => read);
+    const reader = new Reader();
+    const done = new Scraper(source, () => true).scrape('prometheus', reader);
+    await tick();
+    expect(reader.chunks).toEqual([]);
+    rows.current = smallRows();
     release();
-    expect(text(await page)).toContain('lvs_services 4\n');
+    await done;
+    expect(reader.text).toContain('lvs_services 4\n');
   });
 
-  it('starts again on the new view when another read went into service mid-page: never two reads in one page', async () => {
-    // 200 services: the render yields every 64 rows. Looks 1 and 2: the key and the first render's start; the
-    // third, after its first step, sees the change.
-    const big = new TableModel({ monotonic: false }).update(simSnapshot({ services: 200, reals: 2, churn: 0, seed: 1 }, 1), 0).rows;
-    const { source } = sourceOf(2, undefined, big);
-    const page = text(await new Scraper(source, () => true).page('prometheus'));
-    expect(page).toContain('lvs_services 0\n');
-    expect(page).not.toMatch(/TCP\/10\.0\.0\.1:80/);
+  it('never mixes two reads: an update waits for the page being written, a page waits for the update', async () => {
+    const first = bigRows();
+    const rows = { current: first };
+    const { source } = sourceOf(() => rows.current);
+    const scraper = new Scraper(source, () => true);
+    const slow = new Reader(true);
+    const page = scraper.scrape('prometheus', slow);
+    await tick();
+    expect(slow.chunks.length).toBe(1);
+    let updated = false;
+    let finishUpdate = (): void => {};
+    const update = scraper.exclusive(async () => {
+      rows.current = { services: [], reals: [] };
+      updated = true;
+      await new Promise<void>((r) => (finishUpdate = r));
+    });
+    await tick();
+    expect(updated).toBe(false);
+    slow.release();
+    await page;
+    expect(slow.text).toBe((await pageOf(first)).text);
+    await tick();
+    expect(updated).toBe(true);
+    const later = new Reader();
+    const second = scraper.scrape('prometheus', later);
+    await tick();
+    expect(later.chunks).toEqual([]);
+    finishUpdate();
+    await Promise.all([update, second]);
+    expect(later.text).toContain('lvs_services 0\n');
+  });
+
+  it('stops making the page when the reader went away', async () => {
+    const { source } = sourceOf(bigRows);
+    const reader = new Reader();
+    reader.write = function (chunk) {
+      this.chunks.push(chunk);
+      this.closed = true;
+      return undefined;
+    };
+    await new Scraper(source, () => true).scrape('openmetrics', reader);
+    expect(reader.chunks.length).toBe(1);
+    expect(reader.text).not.toContain('# EOF');
   });
 
   it('follows the per-real switch at each scrape', async () => {
     let reals = true;
-    const { source } = sourceOf(undefined);
+    const { source } = sourceOf(smallRows);
     const scraper = new Scraper(source, () => reals);
-    expect(text(await scraper.page('prometheus'))).toMatch(/^lvs_real_weight/m);
+    const a = new Reader();
+    await scraper.scrape('prometheus', a);
+    expect(a.text).toMatch(/^lvs_real_weight/m);
     reals = false;
-    expect(text(await scraper.page('prometheus'))).not.toMatch(/lvs_real_/);
-  });
-
-  it('shares one page between concurrent scrapes of the same read and format, and settles when none renders', async () => {
-    const { source } = sourceOf(undefined);
-    const scraper = new Scraper(source, () => true);
-    await expect(scraper.settled()).resolves.toBeUndefined();
-    const a = scraper.page('openmetrics');
-    const b = scraper.page('openmetrics');
-    const c = scraper.page('prometheus');
-    const [pa, pb, pc] = await Promise.all([a, b, c]);
-    expect(pa).toBe(pb);
-    expect(pc).not.toBe(pa);
-    expect(text(pa).endsWith('# EOF\n')).toBe(true);
-    await scraper.settled();
+    const b = new Reader();
+    await scraper.scrape('openmetrics', b);
+    expect(b.text).not.toMatch(/lvs_real_/);
+    expect(b.text.endsWith('# EOF\n')).toBe(true);
   });
 });
+
+async function pageOf(rows: Rows): Promise<Reader> {
+  const reader = new Reader();
+  await new Scraper(sourceOf(() => rows).source, () => true).scrape('prometheus', reader);
+  return reader;
+}
