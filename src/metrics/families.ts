@@ -1,10 +1,10 @@
-import { STAT, statText, type StatName } from '../ipvs/snapshot.js';
+import { STAT, type StatName } from '../ipvs/snapshot.js';
 import type { RealRow, ServiceRow } from '../mib/rows.js';
 
 /**
  * The metric families of the endpoint: one prefix (lvs_), base units (bytes, packets, connections, seconds),
  * counters ending in _total, the kernel's rate estimates and the connection gauges and weights as gauges. Each
- * family reads its value from a row of the table model as text, u64 counters exactly (statText).
+ * family reads its value from a row of the table model: u64 counters exactly, as the page writer writes them.
  */
 
 export type MetricType = 'counter' | 'gauge';
@@ -16,7 +16,8 @@ export interface Family<Row> {
   /** OpenMetrics `# UNIT`, where the name ends in a base unit. */
   readonly unit?: 'bytes' | 'seconds';
   readonly help: string;
-  readonly value: (row: Row) => string;
+  /** The value: one of the row's ten stats (u64, by STAT index), or a whole number computed from the row. */
+  readonly value: { readonly stat: number } | { readonly of: (row: Row) => number };
 }
 
 interface StatFamily {
@@ -49,29 +50,29 @@ function statFamilies<Row extends ServiceRow | RealRow>(prefix: string, of: stri
       type: s.type,
       ...(s.unit === undefined ? {} : { unit: s.unit }),
       help: `${s.help.slice(0, -1)}, per ${of}.`,
-      value: (row: Row) => statText(row.stats, index),
+      value: { stat: index },
     };
   });
 }
 
 export const SERVICE_FAMILIES: readonly Family<ServiceRow>[] = [
   ...statFamilies<ServiceRow>('lvs_service', 'virtual service'),
-  { name: 'lvs_service_active_connections', type: 'gauge', help: 'Active connections, the sum over its real servers.', value: (r) => String(r.activeConns) },
-  { name: 'lvs_service_inactive_connections', type: 'gauge', help: 'Inactive connections, the sum over its real servers.', value: (r) => String(r.inactiveConns) },
-  { name: 'lvs_service_persistent_connections', type: 'gauge', help: 'Persistence templates, the sum over its real servers.', value: (r) => String(r.persistentConns) },
-  { name: 'lvs_service_reals', type: 'gauge', help: 'Real servers of the virtual service.', value: (r) => String(r.service.reals.length) },
+  { name: 'lvs_service_active_connections', type: 'gauge', help: 'Active connections, the sum over its real servers.', value: { of: (r) => r.activeConns } },
+  { name: 'lvs_service_inactive_connections', type: 'gauge', help: 'Inactive connections, the sum over its real servers.', value: { of: (r) => r.inactiveConns } },
+  { name: 'lvs_service_persistent_connections', type: 'gauge', help: 'Persistence templates, the sum over its real servers.', value: { of: (r) => r.persistentConns } },
+  { name: 'lvs_service_reals', type: 'gauge', help: 'Real servers of the virtual service.', value: { of: (r) => r.service.reals.length } },
   {
     name: 'lvs_service_live_reals',
     type: 'gauge',
     help: 'Real servers of the virtual service with a weight above 0.',
-    value: (r) => String(r.service.reals.reduce((n, real) => (real.weight > 0 ? n + 1 : n), 0)),
+    value: { of: (r) => r.service.reals.reduce((n, real) => (real.weight > 0 ? n + 1 : n), 0) },
   },
 ];
 
 export const REAL_FAMILIES: readonly Family<RealRow>[] = [
   ...statFamilies<RealRow>('lvs_real', 'real server'),
-  { name: 'lvs_real_active_connections', type: 'gauge', help: 'Active connections of the real server (IPVS activeconns).', value: (r) => String(r.real.activeConns) },
-  { name: 'lvs_real_inactive_connections', type: 'gauge', help: 'Inactive connections of the real server (IPVS inactconns).', value: (r) => String(r.real.inactiveConns) },
-  { name: 'lvs_real_persistent_connections', type: 'gauge', help: 'Persistence templates of the real server (IPVS persistconns).', value: (r) => String(r.real.persistentConns) },
-  { name: 'lvs_real_weight', type: 'gauge', help: 'Weight of the real server; 0 means quiesced.', value: (r) => String(r.real.weight) },
+  { name: 'lvs_real_active_connections', type: 'gauge', help: 'Active connections of the real server (IPVS activeconns).', value: { of: (r) => r.real.activeConns } },
+  { name: 'lvs_real_inactive_connections', type: 'gauge', help: 'Inactive connections of the real server (IPVS inactconns).', value: { of: (r) => r.real.inactiveConns } },
+  { name: 'lvs_real_persistent_connections', type: 'gauge', help: 'Persistence templates of the real server (IPVS persistconns).', value: { of: (r) => r.real.persistentConns } },
+  { name: 'lvs_real_weight', type: 'gauge', help: 'Weight of the real server; 0 means quiesced.', value: { of: (r) => r.real.weight } },
 ];

@@ -71,12 +71,19 @@ function seconds(ms: number): string {
   return String(Math.round(ms) / 1000);
 }
 
-function* families<Row>(out: PageWriter, format: ExpositionFormat, list: readonly Family<Row>[], rows: readonly Row[], labels: LabelBytes): Generator<void, void> {
+function* families<Row extends ServiceRow | RealRow>(out: PageWriter, format: ExpositionFormat, list: readonly Family<Row>[], rows: readonly Row[], labels: LabelBytes): Generator<void, void> {
   for (const f of list) {
     header(out, format, f.name, f.type, f.help, f.unit);
     const name = Buffer.from(sampleName(f.name, f.type), 'latin1');
+    const v = f.value;
     for (let i = 0; i < rows.length; i++) {
-      out.sample(name, labels, i, f.value(rows[i] as Row));
+      const row = rows[i] as Row;
+      if ('stat' in v) {
+        const { words, values, at } = (row as ServiceRow | RealRow).stats;
+        out.sampleStat(name, labels, i, words, values, at, v.stat);
+      } else {
+        out.sampleNumber(name, labels, i, v.of(row));
+      }
       if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
     }
   }
