@@ -137,6 +137,7 @@ export class Agent {
         idleIntervalMs: next.idleIntervalMs,
         monotonic: next.monotonic,
         logLevel: next.logLevel,
+        metricsListen: listenText(next) || 'off',
       },
       'configuration reloaded',
     );
