@@ -4,6 +4,9 @@ import { MasterClock } from '../agentx/master-clock.js';
 import { AgentXSession } from '../agentx/session.js';
 import { formatTransportAddress, type TransportAddress } from '../agentx/transport.js';
 import type { Source } from '../ipvs/source.js';
+import { formatListenAddress } from '../metrics/listen-address.js';
+import { Scraper } from '../metrics/scraper.js';
+import { MetricsServer } from '../metrics/server.js';
 import { LVS_MIB_ROOT } from '../mib/lvs-mib.js';
 import { TableModel } from '../mib/model.js';
 import type { MibView } from '../mib/view.js';
@@ -36,6 +39,9 @@ export class Agent {
   private settings: Settings;
   private readonly model: TableModel;
   private view: MibView;
+  private readonly scraper: Scraper;
+  private metrics: MetricsServer | undefined;
+  private metricsStarting: Promise<void> = Promise.resolve();
   private readonly notifier: Notifier;
   private readonly log: Logger;
   /**
@@ -58,6 +64,19 @@ export class Agent {
     });
     this.view = this.model.view();
     this.session = this.makeSession(this.settings.address);
+    this.scraper = new Scraper(
+      {
+        rows: () => this.view.input.rows,
+        status: () => this.poller.status,
+        demand: () => this.poller.demand(),
+      },
+      () => this.settings.metricsReals,
+    );
+  }
+
+  /** The metrics endpoint, when metrics-listen is set and it listens. */
+  get metricsServer(): MetricsServer | undefined {
+    return this.metrics;
   }
 
   get currentView(): MibView {
@@ -72,10 +91,13 @@ export class Agent {
     this.watchStalls();
     this.poller.start();
     this.session.start();
+    this.metricsStarting = this.startMetrics();
   }
 
   async stop(): Promise<void> {
     this.loopDelay.disable();
+    await this.metricsStarting;
+    await this.metrics?.stop();
     await this.poller.stop();
     await this.session.stop();
   }
@@ -101,6 +123,12 @@ export class Agent {
     } else if (next.pingIntervalMs !== before.pingIntervalMs) {
       this.session.setPingInterval(next.pingIntervalMs);
     }
+    if (listenText(next) !== listenText(before)) {
+      await this.metricsStarting;
+      await this.metrics?.stop();
+      this.metricsStarting = this.startMetrics();
+      await this.metricsStarting;
+    }
     this.log.info(
       {
         socket: formatTransportAddress(next.address),
@@ -109,9 +137,18 @@ export class Agent {
         idleIntervalMs: next.idleIntervalMs,
         monotonic: next.monotonic,
         logLevel: next.logLevel,
+        metricsListen: listenText(next) || 'off',
       },
       'configuration reloaded',
     );
+  }
+
+  private async startMetrics(): Promise<void> {
+    this.metrics = undefined;
+    const address = this.settings.metricsListen;
+    if (address === undefined) return;
+    const server = new MetricsServer(address, (format, sink) => this.scraper.scrape(format, sink), this.options.logger.child({ component: 'metrics' }));
+    if (await server.start()) this.metrics = server;
   }
 
   private watchStalls(): void {
@@ -145,9 +182,13 @@ export class Agent {
    */
   private async takeSnapshot({ snapshot }: PollResult): Promise<void> {
     const started = performance.now();
-    // The read's time is when the model sees it: a row's discontinuity time is when it was found.
-    const update = await runCooperatively(this.model.updateSteps(snapshot, performance.now()));
-    this.view = update.view;
+    // The read's time is when the model sees it: a row's discontinuity time is when it was found. Metrics pages
+    // read the rows in service, which the update changes in place: it waits for pages being written (exclusive).
+    const update = await this.scraper.exclusive(async () => {
+      const done = await runCooperatively(this.model.updateSteps(snapshot, performance.now()));
+      this.view = done.view;
+      return done;
+    });
     this.notifier.send(update.changes, this.session);
     if (update.resets.length > 0) {
       this.log.info({ rows: update.resets.slice(0, 20), count: update.resets.length }, 'counters went backwards; discontinuity time set');
@@ -166,6 +207,10 @@ export class Agent {
     );
     this.loopDelay.reset();
   }
+}
+
+function listenText(settings: Settings): string {
+  return settings.metricsListen === undefined ? '' : formatListenAddress(settings.metricsListen);
 }
 
 function cadence(settings: Settings): { intervalMs: number; idleIntervalMs: number } {

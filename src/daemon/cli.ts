@@ -54,6 +54,11 @@ Options (also config file keys, without the dashes; flags win):
                              server added/removed, weight changed) through
                              snmpd to its trap sinks (default true)
       --notification-limit N   at most N notifications a minute (default 60)
+      --metrics-listen HOST:PORT  serve Prometheus/OpenMetrics at
+                             http://HOST:PORT/metrics ([::1]:PORT for IPv6;
+                             default off)
+      --metrics-reals true|false  per-real-server series on /metrics
+                             (default true; false for very large tables)
   -h, --help                 print this help and exit
   -V, --version              print the version and exit
 
@@ -123,6 +128,8 @@ const SETTING_OPTIONS = {
   'log-level': { type: 'string', short: 'l', expects: EXPECTED['log-level'] },
   notifications: { type: 'string', expects: EXPECTED.notifications },
   'notification-limit': { type: 'string', expects: EXPECTED['notification-limit'] },
+  'metrics-listen': { type: 'string', expects: EXPECTED['metrics-listen'] },
+  'metrics-reals': { type: 'string', expects: EXPECTED['metrics-reals'] },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies OptionSpecs;

@@ -1,4 +1,5 @@
 import { DEFAULT_AGENTX_SOCKET, parseTransportAddress, TRANSPORT_FORMS, TransportAddressError, type TransportAddress } from '../agentx/transport.js';
+import { ListenAddressError, LISTEN_FORMS, parseListenAddress, type ListenAddress } from '../metrics/listen-address.js';
 import { quoted } from '../util/bounded-text.js';
 import { LOG_LEVELS, type LogLevel } from './log-level.js';
 import { parseSourceSpec, SOURCE_FORMS, SourceSpecError } from './source-spec.js';
@@ -22,6 +23,10 @@ export interface Settings {
   readonly notifications: boolean;
   /** Most notifications sent in any rolling minute. */
   readonly notificationLimit: number;
+  /** Where the Prometheus/OpenMetrics endpoint listens; undefined: off (the default). */
+  readonly metricsListen: ListenAddress | undefined;
+  /** Whether /metrics has per-real-server series (off for very large tables). */
+  readonly metricsReals: boolean;
 }
 
 export const SETTING_KEYS = [
@@ -34,6 +39,8 @@ export const SETTING_KEYS = [
   'log-level',
   'notifications',
   'notification-limit',
+  'metrics-listen',
+  'metrics-reals',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -71,6 +78,8 @@ export const EXPECTED: Record<SettingKey, string> = {
   'log-level': `one of ${LOG_LEVELS.join(', ')}`,
   notifications: 'true or false',
   'notification-limit': `a whole number from 0 to ${NOTIFICATION_LIMIT_MAX}`,
+  'metrics-listen': LISTEN_FORMS,
+  'metrics-reals': 'true or false',
 };
 
 function secondsText(key: keyof typeof SECONDS): string {
@@ -87,6 +96,9 @@ export const DEFAULTS: Record<SettingKey, string | boolean> = {
   'log-level': 'info',
   notifications: 'true',
   'notification-limit': '60',
+  /** Off: no endpoint unless an address is set. */
+  'metrics-listen': '',
+  'metrics-reals': 'true',
 };
 
 /** Whether a setting came from the command line (its origin is the flag: "--interval"). */
@@ -165,5 +177,19 @@ export function resolveSettings(file: RawSettings, flags: RawSettings): Settings
     logLevel: levelText as LogLevel,
     notifications: boolean('notifications', pick('notifications')),
     notificationLimit: integer('notification-limit', pick('notification-limit'), 0, NOTIFICATION_LIMIT_MAX),
+    metricsListen: listenAddress(pick('metrics-listen')),
+    metricsReals: boolean('metrics-reals', pick('metrics-reals')),
   };
+}
+
+function listenAddress(raw: RawSetting): ListenAddress | undefined {
+  const t = text('metrics-listen', raw).trim();
+  if (t === '' && raw.origin === 'default') return undefined;
+  try {
+    return parseListenAddress(t);
+  } catch (err) {
+    // Its own words (a port out of range, a bad IPv6 literal) say more than the list of forms.
+    if (!(err instanceof ListenAddressError)) throw err;
+    fail('metrics-listen', raw, err.expected);
+  }
 }

@@ -17,7 +17,19 @@ describe('command line', () => {
       logLevel: 'info',
       notifications: true,
       notificationLimit: 60,
+      metricsListen: undefined,
+      metricsReals: true,
     });
+  });
+
+  it('serves /metrics only where --metrics-listen says, IPv6 in brackets, per-real series unless switched off', () => {
+    const settle = (argv: string[]) => {
+      const cmd = parseCommandLine(argv);
+      if (cmd.kind !== 'run') throw new Error('not run');
+      return resolveSettings({}, cmd.flags);
+    };
+    expect(settle(['--metrics-listen', '127.0.0.1:9650'])).toMatchObject({ metricsListen: { host: '127.0.0.1', port: 9650 }, metricsReals: true });
+    expect(settle(['--metrics-listen=[::1]:9650', '--metrics-reals', 'false'])).toMatchObject({ metricsListen: { host: '::1', port: 9650 }, metricsReals: false });
   });
 
   it('reads on a fixed clock when both intervals are equal, and never idles faster than a long interval', () => {
@@ -94,6 +106,10 @@ describe('command line errors: one line each, with the flag, the value bounded, 
     [['--help=yes'], '--help takes no value, got "yes"; see lvs-agentx --help'],
     [['stray'], 'unexpected argument "stray": expected options only; see lvs-agentx --help'],
     [['--notification-limit', '100001'], '--notification-limit: notification-limit "100001": expected a whole number from 0 to 100000; see lvs-agentx --help'],
+    [['--metrics-listen', '9650'], '--metrics-listen: metrics-listen "9650": expected HOST:PORT or [IPV6]:PORT with a port from 1 to 65535, like 127.0.0.1:9650 or [::1]:9650; see lvs-agentx --help'],
+    [['--metrics-listen', '[::1]:0'], '--metrics-listen: metrics-listen "[::1]:0": expected a port from 1 to 65535; see lvs-agentx --help'],
+    [['--metrics-listen'], '--metrics-listen needs a value: expected HOST:PORT or [IPV6]:PORT with a port from 1 to 65535, like 127.0.0.1:9650 or [::1]:9650; see lvs-agentx --help'],
+    [['--metrics-reals', 'some'], '--metrics-reals: metrics-reals "some": expected true or false; see lvs-agentx --help'],
     [['--monotonic-counters=maybe'], '--monotonic-counters: monotonic-counters "maybe": expected true or false; see lvs-agentx --help'],
     [['snapshot', '--format', 'xml'], 'snapshot: --format "xml": expected table or json; see lvs-agentx --help'],
     [['mrtg', '--host', 'h', '--port', '0'], 'mrtg: --port "0": expected a port from 1 to 65535; see lvs-agentx --help'],
@@ -139,17 +155,18 @@ describe('config file', () => {
 
   it('reads key = value lines with comments; flags win over the file', () => {
     const file = parseConfigText(
-      ['# lvs-agentx', '', 'source = file:/var/lib/lvs/snap.json   # JSON', 'interval=2', 'monotonic-counters = yes', 'log-level = "debug"'].join('\n'),
+      ['# lvs-agentx', '', 'source = file:/var/lib/lvs/snap.json   # JSON', 'interval=2', 'monotonic-counters = yes', 'log-level = "debug"', 'metrics-listen = 127.0.0.1:9650', 'metrics-reals = no'].join('\n'),
       path,
     );
     const cmd = parseCommandLine(['-i', '7']);
     if (cmd.kind !== 'run') throw new Error('not run');
-    expect(resolveSettings(file, cmd.flags)).toMatchObject({ source: 'file:/var/lib/lvs/snap.json', intervalMs: 7000, monotonic: true, logLevel: 'debug' });
+    expect(resolveSettings(file, cmd.flags)).toMatchObject({ source: 'file:/var/lib/lvs/snap.json', intervalMs: 7000, monotonic: true, logLevel: 'debug',
+      metricsListen: { host: '127.0.0.1', port: 9650 }, metricsReals: false });
   });
 
   it('names the file, the line and the expectation in every error', () => {
     expect(() => parseConfigText('interval = 5\nsauce = netlink\n', path)).toThrow(
-      `${path} line 2: unknown key "sauce": expected one of agentx-socket, source, interval, idle-interval, monotonic-counters, ping-interval, log-level, notifications, notification-limit`,
+      `${path} line 2: unknown key "sauce": expected one of agentx-socket, source, interval, idle-interval, monotonic-counters, ping-interval, log-level, notifications, notification-limit, metrics-listen, metrics-reals`,
     );
     expect(() => parseConfigText('\n\ninterval 5\n', path)).toThrow(`${path} line 3: "interval 5": expected key = value`);
     expect(() => parseConfigText('interval = 5\ninterval = 6\n', path)).toThrow(`${path} line 2: "interval" is set twice`);
@@ -161,6 +178,9 @@ describe('config file', () => {
     );
     expect(() => resolveSettings(parseConfigText('monotonic-counters = maybe\n', path), {})).toThrow(
       `${path} line 1: monotonic-counters "maybe": expected true or false`,
+    );
+    expect(() => resolveSettings(parseConfigText('metrics-listen = [127.0.0.1]:9650\n', path), {})).toThrow(
+      `${path} line 1: metrics-listen "[127.0.0.1]:9650": expected an IPv6 address inside the brackets, like [::1]:9650`,
     );
   });
 
