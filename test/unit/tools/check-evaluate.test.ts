@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, perfItem, perfLabel, statusLine, type Fetched, type ServiceFigures, type Thresholds } from '../../../src/tools/check/evaluate.js';
+import { evaluate, type Fetched, type ServiceFigures, type Thresholds } from '../../../src/tools/check/evaluate.js';
+import { statusLine } from '../../../src/tools/check/output.js';
+import { perfItem, perfLabel } from '../../../src/tools/check/perfdata.js';
 import { parseRange } from '../../../src/tools/check/range.js';
 
 function service(name: string, weights: number[], active = 0): ServiceFigures {
@@ -63,7 +65,7 @@ describe('check evaluation', () => {
     expect(result.summary).toBe(
       '3 services (1 CRITICAL, 1 WARNING, 1 OK); TCP/10.0.0.1:80: no real server with weight > 0 (1 reals); FWM/7: 1 of 2 reals live (live reals 1 outside 2:), 0 active; quiesced: TCP/10.0.0.1:80 10.0.0.2:80, FWM/7 10.0.0.3:80',
     );
-    expect(evaluate(fetched(), all, {})).toEqual({ state: 'OK', summary: 'no virtual services', perfdata: [] });
+    expect(evaluate(fetched(), all, {})).toMatchObject({ state: 'OK', summary: '0 services', detail: [] });
   });
 
   it.each([
