@@ -58,7 +58,7 @@ afterAll(async () => {
 
 describe('lvs-agentx check against the real snmpd and agent', () => {
   const cases: [string, string[], number, RegExp][] = [
-    ['OK, quiesced real named', ['--service', 'TCP/10.0.0.1:80'], 0, /^LVS OK - TCP\/10\.0\.0\.1:80: 1 of 2 reals live, 18 active; quiesced: TCP\/10\.0\.0\.1:80 10\.0\.0\.3:8080 \| /],
+    ['OK, quiesced real named', ['--service', 'TCP/10.0.0.1:80'], 0, /^LVS OK - TCP\/10\.0\.0\.1:80: 1 of 2 reals live, 18 active - quiesced: TCP\/10\.0\.0\.1:80 10\.0\.0\.3:8080 \| /],
     ['OK with thresholds met', ['--service', 'TCP/10.0.0.1:80', '-w', '1:', '-c', '@0'], 0, /^LVS OK - /],
     ['WARNING on live reals', ['--service', 'TCP/10.0.0.1:80', '-w', '2:', '-c', '1:'], 1, /^LVS WARNING - TCP\/10\.0\.0\.1:80: 1 of 2 reals live \(live reals 1 outside 2:\)/],
     ['CRITICAL on live reals', ['--service', 'TCP/10.0.0.1:80', '-w', '3:', '-c', '2:'], 2, /^LVS CRITICAL - .*live reals 1 outside 2:/],
@@ -66,9 +66,9 @@ describe('lvs-agentx check against the real snmpd and agent', () => {
     ['WARNING on active connections', ['--service', 'TCP/10.0.0.1:80', '--warning-active', '10', '--critical-active', '20'], 1, /active connections 18 outside 10/],
     ['CRITICAL on active connections', ['--service', 'TCP/10.0.0.1:80', '--critical-active', '17'], 2, /active connections 18 outside 17/],
     ['CRITICAL: missing service', ['--service', 'TCP/10.0.0.1:99'], 2, /^LVS CRITICAL - TCP\/10\.0\.0\.1:99: no such virtual service$/m],
-    ['CRITICAL: all reals quiesced', ['--service', QUIESCED], 2, /^LVS CRITICAL - TCP\/10\.0\.0\.1:81: no real server with weight > 0 \(2 reals\); quiesced: TCP\/10\.0\.0\.1:81 10\.0\.0\.2:81 10\.0\.0\.3:81/],
+    ['CRITICAL: all reals quiesced', ['--service', QUIESCED], 2, /^LVS CRITICAL - TCP\/10\.0\.0\.1:81: no real server with weight > 0 \(2 reals\) - quiesced: TCP\/10\.0\.0\.1:81 10\.0\.0\.2:81 10\.0\.0\.3:81/],
     ['CRITICAL: a service whose reals were all removed', ['--service', 'TCP/10.0.0.9:25'], 2, /^LVS CRITICAL - TCP\/10\.0\.0\.9:25: no real server with weight > 0 \(0 reals\) \| 'TCP\/10\.0\.0\.9:25 live'=0;;;0;0 /],
-    ['CRITICAL: --all has a service without reals', ['--all'], 2, /^LVS CRITICAL - 8 services \(2 CRITICAL, 6 OK\); .*TCP\/10\.0\.0\.9:25: no real server with weight > 0 \(0 reals\)/],
+    ['CRITICAL: --all has a service without reals', ['--all'], 2, /^LVS CRITICAL - 8 services \(2 CRITICAL, 6 OK\) - .*TCP\/10\.0\.0\.9:25: no real server with weight > 0 \(0 reals\)/],
     ['OK over SNMPv3 authPriv', ['--service', 'UDP/[2001:db8::1]:53', ...V3], 0, /^LVS OK - UDP\/\[2001:db8::1\]:53: 2 of 2 reals live/],
     ['UNKNOWN: SNMPv3 wrong privacy passphrase', ['--service', 'TCP/10.0.0.1:80', ...V3.slice(0, -1), 'not-the-secret', '-t', '1'], 3, /^LVS UNKNOWN - no answer from 127\.0\.0\.1:\d+ within 1 s \(.*privacy passphrase wrong\)\n$/],
     ['UNKNOWN: SNMPv3 wrong authentication passphrase', ['--service', 'TCP/10.0.0.1:80', ...V3.slice(0, 7), 'not-the-secret', ...V3.slice(8)], 3, /^LVS UNKNOWN - SNMP refused: Wrong Digest .*\n$/],
@@ -148,7 +148,7 @@ describe('lvs-agentx check --all over a table larger than one GETBULK', () => {
     const run = await check(['-H', host, '-p', port, '--all', '-w', '3:', '--max-output', '0', '--max-listed', String(N)]);
     expect(run.code).toBe(0);
     const [summary, perf] = run.stdout.trim().split(' | ') as [string, string];
-    expect(summary).toMatch(new RegExp(`^LVS OK - ${N} services \\(${N} OK\\); quiesced: `));
+    expect(summary).toMatch(new RegExp(`^LVS OK - ${N} services \\(${N} OK\\) - quiesced: `));
     for (let i = 1; i <= N; i++) expect(summary).toContain(`TCP/10.1.0.${i}:80 10.2.${i}.4:80`);
     const items = perf.match(/'[^']*'=\S*|[^\s']+=\S*/g) ?? [];
     expect(items).toHaveLength(12 + N * 9);
@@ -163,8 +163,8 @@ describe('lvs-agentx check --all over a table larger than one GETBULK', () => {
     expect(run.code).toBe(1);
     expect(Buffer.byteLength(run.stdout)).toBeLessThanOrEqual(8192);
     const [summary, perf] = run.stdout.trim().split(' | ') as [string, string];
-    expect(summary).toMatch(new RegExp(`^LVS WARNING - ${N} services \\(${N} WARNING\\)(; TCP/10\\.1\\.0\\.\\d+:80: 3 of 4 reals live \\(live reals 3 outside 4:\\), 0 active){5}; and ${N - 5} more not OK; quiesced: `));
-    expect(summary).toMatch(new RegExp(`10\\.2\\.5\\.4:80 and ${N - 5} more; per-service perfdata left out \\(the line would be \\d+ bytes, over --max-output 8192\\)$`));
+    expect(summary).toMatch(new RegExp(`^LVS WARNING - ${N} services \\(${N} WARNING\\)( - TCP/10\\.1\\.0\\.\\d+:80: 3 of 4 reals live \\(live reals 3 outside 4:\\), 0 active){5} - and ${N - 5} more not OK - quiesced: `));
+    expect(summary).toMatch(new RegExp(`10\\.2\\.5\\.4:80 and ${N - 5} more - per-service perfdata left out \\(the line would be \\d+ bytes, over --max-output 8192\\)$`));
     const inBytes = Array.from({ length: N }, (_, i) => 2n ** 40n + BigInt(i + 1)).reduce((a, b) => a + b);
     expect(perf.split(' ')).toEqual([
       `services=${N};;;0`,

@@ -152,6 +152,12 @@ function totalsOf(services: readonly ServiceFigures[], verdicts: readonly Servic
   ];
 }
 
+/**
+ * Between the parts of a summary. Not `;`: Nagios 4 turns every `;` of a plugin's output into `:` (status.dat, its
+ * log and its web pages; measured in test/monitoring/nagios.test.ts), which would run into the `:` of the names.
+ */
+export const SEPARATOR = ' - ';
+
 /** The first `max` items, then "and K more" when there are more. */
 function listed(items: readonly string[], max: number, more: (k: number) => string): string[] {
   return items.length <= max ? [...items] : [...items.slice(0, max), more(items.length - max)];
@@ -167,7 +173,7 @@ function quiescedText(services: readonly ServiceFigures[], verdicts: readonly Se
     else groups.push(`${service} ${real}`);
     last = service;
   }
-  return pairs.length === 0 ? '' : `; quiesced: ${groups.join(', ')}${pairs.length > max ? ` and ${pairs.length - max} more` : ''}`;
+  return pairs.length === 0 ? '' : `${SEPARATOR}quiesced: ${groups.join(', ')}${pairs.length > max ? ` and ${pairs.length - max} more` : ''}`;
 }
 
 export function evaluate(fetched: Fetched, selection: Selection, thresholds: Thresholds, maxListed = DEFAULT_MAX_LISTED): CheckResult {
@@ -195,7 +201,7 @@ export function evaluate(fetched: Fetched, selection: Selection, thresholds: Thr
   }
   // The worst first, then table order; at most maxListed of them named.
   const problems = (['CRITICAL', 'WARNING'] as const).flatMap((st) => verdicts.filter((v) => v.state === st).map((v) => v.text));
-  summary += listed(problems, maxListed, (k) => `and ${k} more not OK`).map((p) => `; ${p}`).join('');
+  summary += listed(problems, maxListed, (k) => `and ${k} more not OK`).map((p) => SEPARATOR + p).join('');
   summary += quiescedText(services, verdicts, maxListed);
   return { state, summary, perfdata: totalsOf(services, verdicts, minServices), detail: services.flatMap((s) => perfdataOf(s, thresholds)) };
 }

@@ -1,4 +1,4 @@
-import type { CheckResult } from './evaluate.js';
+import { SEPARATOR, type CheckResult } from './evaluate.js';
 
 /**
  * The plugin's one line, `LVS <STATE> - <summary> | <perfdata>`, kept within the bytes the monitoring core reads.
@@ -41,7 +41,7 @@ export function statusLine(result: CheckResult, maxOutput = 0): string {
   const full = join(head, [...result.perfdata, ...detail]);
   const fits = (line: string): boolean => maxOutput <= 0 || bytes(line) + 1 <= maxOutput;
   if (fits(full)) return full;
-  const shorter = detail.length === 0 ? head : `${head}; per-service perfdata left out (the line would be ${bytes(full) + 1} bytes, over --max-output ${maxOutput})`;
+  const shorter = detail.length === 0 ? head : `${head}${SEPARATOR}per-service perfdata left out (the line would be ${bytes(full) + 1} bytes, over --max-output ${maxOutput})`;
   let line = join(shorter, result.perfdata);
   if (fits(line)) return line;
   // Only a summary longer than the room (a large --max-listed, or a long lvsAgentLastError) gets here.

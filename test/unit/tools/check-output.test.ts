@@ -33,17 +33,17 @@ describe('check --all on a big table', () => {
   it('names the worst first, at most 5 (--max-listed), then says how many more', () => {
     expect(result.state).toBe('CRITICAL');
     const summary = result.summary;
-    expect(summary).toMatch(/^10000 services \(10 CRITICAL, 90 WARNING, 9900 OK\); TCP\/10\.0\.3\.232:80: no real server with weight > 0 \(10 reals\); /);
+    expect(summary).toMatch(/^10000 services \(10 CRITICAL, 90 WARNING, 9900 OK\) - TCP\/10\.0\.3\.232:80: no real server with weight > 0 \(10 reals\) - /);
     expect(summary.match(/no real server/g)).toHaveLength(5);
-    expect(summary).toContain('; and 95 more not OK; quiesced: TCP/10.0.0.1:80 10.200.0.10:80, ');
+    expect(summary).toContain(' - and 95 more not OK - quiesced: TCP/10.0.0.1:80 10.200.0.10:80, ');
     expect(summary).toMatch(/ and 10175 more$/);
-    expect(evaluate(big, all, {}, 2).summary).toMatch(/^10000 services \(10 CRITICAL, 9990 OK\); [^;]+; [^;]+; and 8 more not OK; quiesced: \S+ \S+, \S+ \S+ and 10178 more$/);
+    expect(evaluate(big, all, {}, 2).summary).toMatch(/^10000 services \(10 CRITICAL, 9990 OK\) - [^-]+ - [^-]+ - and 8 more not OK - quiesced: \S+ \S+, \S+ \S+ and 10178 more$/);
   });
 
   it('fits the 8192 bytes Nagios 4 reads: the totals stay, the per-service perfdata goes out whole', () => {
     const line = statusLine(result, DEFAULT_MAX_OUTPUT);
     expect(Buffer.byteLength(line) + 1).toBeLessThanOrEqual(8192);
-    expect(line).toMatch(/; per-service perfdata left out \(the line would be \d{7} bytes, over --max-output 8192\) \| services=10000;;;0 /);
+    expect(line).toMatch(/ - per-service perfdata left out \(the line would be \d{7} bytes, over --max-output 8192\) \| services=10000;;;0 /);
     expect(items(line)).toEqual([
       'services=10000;;;0',
       'services_warning=90;;;0',
