@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_BIN } from '../e2e/harness/agent-process.js';
 import { Director } from '../e2e/harness/director.js';
+import { REPO } from '../e2e/harness/tools.js';
 
 /**
  * Debian's Nagios 4 runs `lvs-agentx check` as a configured service command against a private snmpd and the agent
@@ -19,20 +20,18 @@ import { Director } from '../e2e/harness/director.js';
 
 const NAGIOS = '/usr/sbin/nagios4';
 const SERVICE = 'TCP/192.0.2.10:80';
+// As README.md's block names them.
 const HOST = 'director';
 const WEB = 'LVS web';
 const ALL = 'LVS all';
 
-// README.md shows these two command definitions; keep them the same (test/e2e/readme.test.ts does not run them).
-const COMMANDS = `define command {
-    command_name check_lvs_service
-    command_line $USER2$ check -H $HOSTADDRESS$ -p $_HOSTSNMP_PORT$ -u lvsmon -l authPriv -a SHA-256 -A $USER3$ -x AES -X $USER4$ --service '$ARG1$' -w '$ARG2$' -c '$ARG3$'
-}
-define command {
-    command_name check_lvs_all
-    command_line $USER2$ check -H $HOSTADDRESS$ -p $_HOSTSNMP_PORT$ -u lvsmon -l authPriv -a SHA-256 -A $USER3$ -x AES -X $USER4$ --all --min-services '$ARG1$'
-}
-`;
+/** README.md's Nagios 4 block, run as written but for the host's address and SNMP port. */
+const README_BLOCK = ((): string => {
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  const block = /```conf\n(# Nagios 4 objects\.[\s\S]*?)```/.exec(readme);
+  if (!block) throw new Error('README.md has no ```conf block starting "# Nagios 4 objects."');
+  return block[1] as string;
+})();
 
 const SNMPD_V3 = ['createUser lvsmon SHA-256 "lvs-auth-secret" AES "lvs-priv-secret"', 'rouser lvsmon priv'];
 
@@ -52,8 +51,12 @@ function snapshot(weights: readonly number[]): unknown {
   };
 }
 
+/** The README's objects on the private snmpd, with the templates and the rest they assume, all of this test's own. */
 function objects(snmpPort: number): string {
-  return `define timeperiod {
+  const readme = README_BLOCK.replace(/^(\s*address\s+)\S+$/m, '$1127.0.0.1').replace(/^(\s*_snmp_port\s+)\S+$/m, `$1${snmpPort}`);
+  if (!readme.includes('127.0.0.1') || !readme.includes(String(snmpPort))) throw new Error('README block: no address or _snmp_port line to point at the test snmpd');
+  return `${readme}
+define timeperiod {
     timeperiod_name always
     alias always
     sunday 00:00-24:00
@@ -68,7 +71,7 @@ define command {
     command_name no_op
     command_line /bin/true
 }
-${COMMANDS}define contact {
+define contact {
     contact_name nobody
     host_notifications_enabled 0
     service_notifications_enabled 0
@@ -79,10 +82,10 @@ ${COMMANDS}define contact {
     host_notification_commands no_op
     service_notification_commands no_op
 }
+# Checks run when the test forces them (SCHEDULE_FORCED_SVC_CHECK), not on a schedule; alerts are HARD at once.
 define host {
-    host_name ${HOST}
-    address 127.0.0.1
-    _snmp_port ${snmpPort}
+    name generic-host
+    register 0
     check_command no_op
     max_check_attempts 1
     check_period always
@@ -91,21 +94,8 @@ define host {
     notification_period always
 }
 define service {
-    host_name ${HOST}
-    service_description ${WEB}
-    check_command check_lvs_service!${SERVICE}!2:!1:
-    max_check_attempts 1
-    check_interval 3600
-    retry_interval 3600
-    check_period always
-    contacts nobody
-    notification_period always
-    notification_interval 0
-}
-define service {
-    host_name ${HOST}
-    service_description ${ALL}
-    check_command check_lvs_all!1
+    name generic-service
+    register 0
     max_check_attempts 1
     check_interval 3600
     retry_interval 3600
@@ -263,7 +253,7 @@ describe("Debian's Nagios 4 running lvs-agentx check", () => {
   const web = (): string[] => [...target(), '--service', SERVICE, '-w', '2:', '-c', '1:'];
 
   /** Rewrites the director's table and waits until the agent serves it (the plugin's own line changes). */
-  async function director_has(weights: readonly number[], expected: RegExp): Promise<void> {
+  async function serving(weights: readonly number[], expected: RegExp): Promise<void> {
     director.writeSnapshot(snapshot(weights));
     const deadline = Date.now() + 10_000;
     while (!expected.test((await direct(web())).output)) {
@@ -284,7 +274,7 @@ describe("Debian's Nagios 4 running lvs-agentx check", () => {
   });
 
   it('is WARNING below -w 2: when one real is quiesced (weight 0)', async () => {
-    await director_has([1, 0], /WARNING/);
+    await serving([1, 0], /WARNING/);
     const status = await forceCheck(WEB);
     expect(status.current_state).toBe('1');
     expect(status.plugin_output).toBe((await direct(web())).output);
@@ -292,7 +282,7 @@ describe("Debian's Nagios 4 running lvs-agentx check", () => {
   });
 
   it('is CRITICAL when the service loses its last live real, and --all says so too', async () => {
-    await director_has([0, 0], /CRITICAL/);
+    await serving([0, 0], /CRITICAL/);
     const status = await forceCheck(WEB);
     expect(status.current_state).toBe('2');
     expect(status.plugin_output).toBe((await direct(web())).output);
@@ -304,7 +294,7 @@ describe("Debian's Nagios 4 running lvs-agentx check", () => {
   });
 
   it('is OK again when the reals come back', async () => {
-    await director_has([1, 1], /OK/);
+    await serving([1, 1], /OK/);
     const status = await forceCheck(WEB);
     expect(status.current_state).toBe('0');
     expect(status.plugin_output).toBe(`LVS OK - ${SERVICE}: 2 of 2 reals live, 9 active`);
