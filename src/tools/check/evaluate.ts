@@ -153,8 +153,8 @@ function totalsOf(services: readonly ServiceFigures[], verdicts: readonly Servic
 }
 
 /**
- * Between the parts of a summary. Not `;`: Nagios 4 turns every `;` of a plugin's output into `:` (status.dat, its
- * log and its web pages; measured in test/monitoring/nagios.test.ts), which would run into the `:` of the names.
+ * Between the parts of a summary. Not `;`: Debian 12's nagios4 turns every `;` of a plugin's output into `:` (seen
+ * in its status.dat by test/monitoring/nagios.test.ts), which would run into the `:` of the names.
  */
 export const SEPARATOR = ' - ';
 

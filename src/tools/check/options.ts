@@ -100,9 +100,9 @@ prints one line LVS <STATE> - <summary> | <perfdata>.
       --max-listed N         name at most N problem services and N quiesced
                              reals, then "and K more" (default ${DEFAULT_MAX_LISTED})
       --max-output BYTES     keep the output within BYTES (default ${DEFAULT_MAX_OUTPUT},
-                             what Nagios 4 reads; 0: no bound). With --all the
-                             per-service perfdata is left out whole when it does
-                             not fit; the table's totals always stay
+                             what Nagios 3 and Icinga 1 read; 0: no bound). With
+                             --all the per-service perfdata is left out whole
+                             when it does not fit; the table's totals always stay
 
 RANGE: 10 (alert outside 0..10), 10: (below 10), ~:10 (above 10), 10:20, @10:20
 (alert inside 10..20). A missing service, or one with no real server of weight > 0,

@@ -1,14 +1,17 @@
 import { SEPARATOR, type CheckResult } from './evaluate.js';
 
 /**
- * The plugin's one line, `LVS <STATE> - <summary> | <perfdata>`, kept within the bytes the monitoring core reads.
- * Debian 12's nagios4 (4.4.6) keeps the first 8192 bytes of a plugin's output and drops the rest, mid-item if need
- * be (measured: test/monitoring/nagios.test.ts); a cut perfdata item is misread by graphers. So the line is shaped to
- * fit instead: with --all the per-service perfdata goes in whole or not at all (the table's totals always do), and
- * only a summary that alone would not fit is cut, at a character, ending in "...". Pure.
+ * The plugin's one line, `LVS <STATE> - <summary> | <perfdata>`, kept within the bytes a monitoring core is sure to
+ * read whole. Nagios 3 and Icinga 1 keep the first 8192 bytes of a plugin's output (MAX_PLUGIN_OUTPUT_LENGTH) and
+ * drop the rest, mid-item if need be; NRPE 2 about 1 KiB. Debian 12's nagios4 (4.4.6) has no fixed limit, but its
+ * worker sometimes stops reading a plugin that is still writing (nagioscore issue #625): here it cut a 10 KB output
+ * written in small pieces at 8192 and at 8952 bytes in two of three runs. A cut perfdata item is misread by
+ * graphers. So the line is shaped to fit instead: with --all the per-service perfdata goes in whole or not at all
+ * (the table's totals always do), and only a summary that alone would not fit is cut, at a character, ending in
+ * "...". Pure.
  */
 
-/** Debian 12 nagios4's MAX_PLUGIN_OUTPUT_LENGTH, the newline included. */
+/** Nagios 3's and Icinga 1's MAX_PLUGIN_OUTPUT_LENGTH, the newline included: read whole by every core. */
 export const DEFAULT_MAX_OUTPUT = 8192;
 
 const ELLIPSIS = '...';

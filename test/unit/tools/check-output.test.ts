@@ -40,7 +40,7 @@ describe('check --all on a big table', () => {
     expect(evaluate(big, all, {}, 2).summary).toMatch(/^10000 services \(10 CRITICAL, 9990 OK\) - [^-]+ - [^-]+ - and 8 more not OK - quiesced: \S+ \S+, \S+ \S+ and 10178 more$/);
   });
 
-  it('fits the 8192 bytes Nagios 4 reads: the totals stay, the per-service perfdata goes out whole', () => {
+  it('fits 8192 bytes (what Nagios 3 and Icinga 1 read): the totals stay, the per-service perfdata goes out whole', () => {
     const line = statusLine(result, DEFAULT_MAX_OUTPUT);
     expect(Buffer.byteLength(line) + 1).toBeLessThanOrEqual(8192);
     expect(line).toMatch(/ - per-service perfdata left out \(the line would be \d{7} bytes, over --max-output 8192\) \| services=10000;;;0 /);
