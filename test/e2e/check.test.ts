@@ -58,7 +58,7 @@ afterAll(async () => {
 
 describe('lvs-agentx check against the real snmpd and agent', () => {
   const cases: [string, string[], number, RegExp][] = [
-    ['OK, quiesced real named', ['--service', 'TCP/10.0.0.1:80'], 0, /^LVS OK - TCP\/10\.0\.0\.1:80: 1 of 2 reals live, 18 active; quiesced: TCP\/10\.0\.0\.1:80 10\.0\.0\.3:8080 \| /],
+    ['OK, quiesced real named', ['--service', 'TCP/10.0.0.1:80'], 0, /^LVS OK - TCP\/10\.0\.0\.1:80: 1 of 2 reals live, 18 active - quiesced: TCP\/10\.0\.0\.1:80 10\.0\.0\.3:8080 \| /],
     ['OK with thresholds met', ['--service', 'TCP/10.0.0.1:80', '-w', '1:', '-c', '@0'], 0, /^LVS OK - /],
     ['WARNING on live reals', ['--service', 'TCP/10.0.0.1:80', '-w', '2:', '-c', '1:'], 1, /^LVS WARNING - TCP\/10\.0\.0\.1:80: 1 of 2 reals live \(live reals 1 outside 2:\)/],
     ['CRITICAL on live reals', ['--service', 'TCP/10.0.0.1:80', '-w', '3:', '-c', '2:'], 2, /^LVS CRITICAL - .*live reals 1 outside 2:/],
@@ -66,8 +66,9 @@ describe('lvs-agentx check against the real snmpd and agent', () => {
     ['WARNING on active connections', ['--service', 'TCP/10.0.0.1:80', '--warning-active', '10', '--critical-active', '20'], 1, /active connections 18 outside 10/],
     ['CRITICAL on active connections', ['--service', 'TCP/10.0.0.1:80', '--critical-active', '17'], 2, /active connections 18 outside 17/],
     ['CRITICAL: missing service', ['--service', 'TCP/10.0.0.1:99'], 2, /^LVS CRITICAL - TCP\/10\.0\.0\.1:99: no such virtual service$/m],
-    ['CRITICAL: all reals quiesced', ['--service', QUIESCED], 2, /^LVS CRITICAL - TCP\/10\.0\.0\.1:81: no real server with weight > 0 \(2 reals\); quiesced: TCP\/10\.0\.0\.1:81 10\.0\.0\.2:81 10\.0\.0\.3:81/],
-    ['CRITICAL: --all has a service without reals', ['--all'], 2, /^LVS CRITICAL - 8 services \(2 CRITICAL, 6 OK\); .*TCP\/10\.0\.0\.9:25: no real server with weight > 0 \(0 reals\)/],
+    ['CRITICAL: all reals quiesced', ['--service', QUIESCED], 2, /^LVS CRITICAL - TCP\/10\.0\.0\.1:81: no real server with weight > 0 \(2 reals\) - quiesced: TCP\/10\.0\.0\.1:81 10\.0\.0\.2:81 10\.0\.0\.3:81/],
+    ['CRITICAL: a service whose reals were all removed', ['--service', 'TCP/10.0.0.9:25'], 2, /^LVS CRITICAL - TCP\/10\.0\.0\.9:25: no real server with weight > 0 \(0 reals\) \| 'TCP\/10\.0\.0\.9:25 live'=0;;;0;0 /],
+    ['CRITICAL: --all has a service without reals', ['--all'], 2, /^LVS CRITICAL - 8 services \(2 CRITICAL, 6 OK\) - .*TCP\/10\.0\.0\.9:25: no real server with weight > 0 \(0 reals\)/],
     ['OK over SNMPv3 authPriv', ['--service', 'UDP/[2001:db8::1]:53', ...V3], 0, /^LVS OK - UDP\/\[2001:db8::1\]:53: 2 of 2 reals live/],
     ['UNKNOWN: SNMPv3 wrong privacy passphrase', ['--service', 'TCP/10.0.0.1:80', ...V3.slice(0, -1), 'not-the-secret', '-t', '1'], 3, /^LVS UNKNOWN - no answer from 127\.0\.0\.1:\d+ within 1 s \(.*privacy passphrase wrong\)\n$/],
     ['UNKNOWN: SNMPv3 wrong authentication passphrase', ['--service', 'TCP/10.0.0.1:80', ...V3.slice(0, 7), 'not-the-secret', ...V3.slice(8)], 3, /^LVS UNKNOWN - SNMP refused: Wrong Digest .*\n$/],
@@ -76,6 +77,7 @@ describe('lvs-agentx check against the real snmpd and agent', () => {
     ['UNKNOWN: bad threshold', ['--service', 'TCP/10.0.0.1:80', '-w', '5:1'], 3, /^LVS UNKNOWN - check: -w: range "5:1": start 5 is above end 1; see lvs-agentx check --help\n$/],
     ['UNKNOWN: bad option', ['--service', 'TCP/10.0.0.1:80', '--bogus'], 3, /^LVS UNKNOWN - check: unknown option "--bogus"; see lvs-agentx check --help\n$/],
     ['UNKNOWN: neither --service nor --all', [], 3, /exactly one of --service NAME and --all/],
+    ['UNKNOWN: --min-services without --all', ['--service', 'TCP/10.0.0.1:80', '--min-services', '1'], 3, /^LVS UNKNOWN - check: --min-services is for --all; see lvs-agentx check --help\n$/],
   ];
   it.each(cases)('%s', async (_title, args, code, line) => {
     const run = await check([...target, ...args]);
@@ -102,6 +104,12 @@ describe('lvs-agentx check against the real snmpd and agent', () => {
     expect(run.stdout).toMatch(/^LVS UNKNOWN - no answer from 127\.0\.0\.1:\d+ within 1 s \(snmpd down or unreachable, or the community not accepted\)\n$/);
     expect(run.code).toBe(3);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('UNKNOWN when the host name does not resolve', async () => {
+    const run = await check(['-H', 'director.invalid', '-t', '2', '--all']);
+    expect(run.stdout).toMatch(/^LVS UNKNOWN - SNMP error: getaddrinfo (ENOTFOUND|EAI_AGAIN) director\.invalid \(director\.invalid:161\)\n$/);
+    expect(run.code).toBe(3);
   });
 
   it('UNKNOWN with the reason when the agent serves stale data (its file turned invalid)', async () => {
@@ -135,18 +143,63 @@ describe('lvs-agentx check --all over a table larger than one GETBULK', () => {
     await big?.stop();
   });
 
-  it('sees every service and every real, with each service its own counters', async () => {
+  it('with --max-output 0 sees every service and every real, with each service its own counters', async () => {
     const [host, port] = big.target.split(':') as [string, string];
-    const run = await check(['-H', host, '-p', port, '--all', '-w', '3:']);
+    const run = await check(['-H', host, '-p', port, '--all', '-w', '3:', '--max-output', '0', '--max-listed', String(N)]);
     expect(run.code).toBe(0);
     const [summary, perf] = run.stdout.trim().split(' | ') as [string, string];
-    expect(summary).toMatch(new RegExp(`^LVS OK - ${N} services \\(${N} OK\\); quiesced: `));
+    expect(summary).toMatch(new RegExp(`^LVS OK - ${N} services \\(${N} OK\\) - quiesced: `));
     for (let i = 1; i <= N; i++) expect(summary).toContain(`TCP/10.1.0.${i}:80 10.2.${i}.4:80`);
     const items = perf.match(/'[^']*'=\S*|[^\s']+=\S*/g) ?? [];
-    expect(items).toHaveLength(N * 9);
+    expect(items).toHaveLength(12 + N * 9);
     expect(items).toContain(`'TCP/10.1.0.37:80 live'=3;3:;;0;4`);
     expect(items).toContain(`'TCP/10.1.0.37:80 inbytes'=${2n ** 40n + 37n}c`);
     expect(items).toContain(`'TCP/10.1.0.37:80 conns'=37c`);
+  });
+
+  it('by default stays within 8192 bytes: 5 names then "and K more", totals whole, per-service perfdata left out', async () => {
+    const [host, port] = big.target.split(':') as [string, string];
+    const run = await check(['-H', host, '-p', port, '--all', '-w', '4:']);
+    expect(run.code).toBe(1);
+    expect(Buffer.byteLength(run.stdout)).toBeLessThanOrEqual(8192);
+    const [summary, perf] = run.stdout.trim().split(' | ') as [string, string];
+    expect(summary).toMatch(new RegExp(`^LVS WARNING - ${N} services \\(${N} WARNING\\)( - TCP/10\\.1\\.0\\.\\d+:80: 3 of 4 reals live \\(live reals 3 outside 4:\\), 0 active){5} - and ${N - 5} more not OK - quiesced: `));
+    expect(summary).toMatch(new RegExp(`10\\.2\\.5\\.4:80 and ${N - 5} more - per-service perfdata left out \\(the line would be \\d+ bytes, over --max-output 8192\\)$`));
+    const inBytes = Array.from({ length: N }, (_, i) => 2n ** 40n + BigInt(i + 1)).reduce((a, b) => a + b);
+    expect(perf.split(' ')).toEqual([
+      `services=${N};;;0`,
+      `services_warning=${N};;;0`,
+      'services_critical=0;;;0',
+      `reals=${N * 4};;;0`,
+      `reals_live=${N * 3};;;0`,
+      expect.stringMatching(/^active=\d+;;;0$/),
+      expect.stringMatching(/^inactive=\d+;;;0$/),
+      `conns=${(N * (N + 1)) / 2}c`,
+      expect.stringMatching(/^inpkts=\d+c$/),
+      expect.stringMatching(/^outpkts=\d+c$/),
+      `inbytes=${inBytes}c`,
+      expect.stringMatching(/^outbytes=\d+c$/),
+    ]);
+  });
+});
+
+describe('lvs-agentx check --all when the director has no virtual service', () => {
+  let bare: Director;
+  beforeAll(async () => {
+    bare = await Director.start({ snapshot: { services: [] }, waitFor: `${LVS_ROOT}.2.0` });
+  });
+  afterAll(async () => {
+    await bare?.stop();
+  });
+
+  it('is OK with "0 services" and zero totals, CRITICAL with --min-services 1', async () => {
+    const [host, port] = bare.target.split(':') as [string, string];
+    const ok = await check(['-H', host, '-p', port, '--all']);
+    expect(ok.stdout).toBe('LVS OK - 0 services | services=0;;;0 services_warning=0;;;0 services_critical=0;;;0 reals=0;;;0 reals_live=0;;;0 active=0;;;0 inactive=0;;;0 conns=0c inpkts=0c outpkts=0c inbytes=0c outbytes=0c\n');
+    expect(ok.code).toBe(0);
+    const critical = await check(['-H', host, '-p', port, '--all', '--min-services', '1']);
+    expect(critical.stdout).toMatch(/^LVS CRITICAL - 0 services, fewer than --min-services 1 \| services=0;;1:;0 services_warning=0;;;0 /);
+    expect(critical.code).toBe(2);
   });
 });
 

@@ -1,3 +1,4 @@
+import { perfItem } from './perfdata.js';
 import { alerts, type Range } from './range.js';
 
 /**
@@ -49,46 +50,25 @@ export interface Thresholds {
   readonly criticalActive?: Range | undefined;
 }
 
-export type Selection = { readonly kind: 'service'; readonly name: string } | { readonly kind: 'all' };
+/** One service by name, or all of them (`minServices`: fewer is CRITICAL; an empty table is OK by default). */
+export type Selection = { readonly kind: 'service'; readonly name: string } | { readonly kind: 'all'; readonly minServices?: number };
+
+/** How many problem services, and how many quiesced reals, a summary names before it says "and K more". */
+export const DEFAULT_MAX_LISTED = 5;
 
 export interface CheckResult {
   readonly state: StateName;
   readonly summary: string;
+  /** Perfdata always written: the one service's items, or with --all the totals over the table. */
   readonly perfdata: readonly string[];
+  /** With --all, every service's own items: written whole when the line has room for them, else left out whole. */
+  readonly detail?: readonly string[];
 }
 
 const WORSE: readonly StateName[] = ['OK', 'WARNING', 'UNKNOWN', 'CRITICAL'];
 
 function worst(a: StateName, b: StateName): StateName {
   return WORSE.indexOf(a) >= WORSE.indexOf(b) ? a : b;
-}
-
-/** `LVS <STATE> - <summary> | <perfdata>` (the perfdata part only when there is some). */
-export function statusLine(result: CheckResult): string {
-  const line = `LVS ${result.state} - ${result.summary}`;
-  return result.perfdata.length === 0 ? line : `${line} | ${result.perfdata.join(' ')}`;
-}
-
-/**
- * A perfdata label: single-quoted when it holds anything but letters, digits and `_./:-` (guidelines: "the single
- * quotes for the label are optional, required if spaces are in the label"). `=` and `'` cannot appear in one, so
- * they are replaced by `_`.
- */
-export function perfLabel(label: string): string {
-  const clean = label.replace(/['=]/g, '_');
-  return /^[A-Za-z0-9_./:-]+$/.test(clean) ? clean : `'${clean}'`;
-}
-
-/** `'label'=value[UOM];[warn];[crit];[min];[max]`, trailing empty fields dropped. */
-export function perfItem(
-  label: string,
-  value: number | bigint,
-  uom = '',
-  fields: { warn?: Range | undefined; crit?: Range | undefined; min?: number; max?: number } = {},
-): string {
-  const parts = [fields.warn?.text ?? '', fields.crit?.text ?? '', fields.min === undefined ? '' : String(fields.min), fields.max === undefined ? '' : String(fields.max)];
-  while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
-  return [`${perfLabel(label)}=${value.toString()}${uom}`, ...parts].join(';');
 }
 
 interface ServiceVerdict {
@@ -147,29 +127,81 @@ const AGENT_PROBLEM: Readonly<Record<Exclude<AgentState, 'ok'>, string>> = {
   noData: 'agent has no data (no read of the IPVS table has succeeded yet)',
 };
 
-export function evaluate(fetched: Fetched, selection: Selection, thresholds: Thresholds): CheckResult {
+function sum(values: readonly bigint[]): bigint {
+  return values.reduce((a, b) => a + b, 0n);
+}
+
+/** Totals over the whole table for --all: a bounded perfdata whatever the table's size. */
+function totalsOf(services: readonly ServiceFigures[], verdicts: readonly ServiceVerdict[], minServices: number): string[] {
+  const count = (st: StateName): number => verdicts.filter((v) => v.state === st).length;
+  const reals = services.flatMap((s) => s.reals);
+  const atLeast: Range | undefined = minServices > 0 ? { text: `${minServices}:`, start: minServices, end: Infinity, inside: false } : undefined;
+  return [
+    perfItem('services', services.length, '', { crit: atLeast, min: 0 }),
+    perfItem('services_warning', count('WARNING'), '', { min: 0 }),
+    perfItem('services_critical', count('CRITICAL'), '', { min: 0 }),
+    perfItem('reals', reals.length, '', { min: 0 }),
+    perfItem('reals_live', reals.filter((r) => r.weight > 0).length, '', { min: 0 }),
+    perfItem('active', services.reduce((a, s) => a + s.activeConns, 0), '', { min: 0 }),
+    perfItem('inactive', services.reduce((a, s) => a + s.inactiveConns, 0), '', { min: 0 }),
+    perfItem('conns', sum(services.map((s) => s.conns)), 'c'),
+    perfItem('inpkts', sum(services.map((s) => s.inPkts)), 'c'),
+    perfItem('outpkts', sum(services.map((s) => s.outPkts)), 'c'),
+    perfItem('inbytes', sum(services.map((s) => s.inBytes)), 'c'),
+    perfItem('outbytes', sum(services.map((s) => s.outBytes)), 'c'),
+  ];
+}
+
+/**
+ * Between the parts of a summary. Not `;`: Debian 12's nagios4 turns every `;` of a plugin's output into `:` (seen
+ * in its status.dat by test/monitoring/nagios.test.ts), which would run into the `:` of the names.
+ */
+export const SEPARATOR = ' - ';
+
+/** The first `max` items, then "and K more" when there are more. */
+function listed(items: readonly string[], max: number, more: (k: number) => string): string[] {
+  return items.length <= max ? [...items] : [...items.slice(0, max), more(items.length - max)];
+}
+
+/** Quiesced reals as `SERVICE real real, SERVICE real`, the first `max` of them, then "and K more". */
+function quiescedText(services: readonly ServiceFigures[], verdicts: readonly ServiceVerdict[], max: number): string {
+  const pairs = services.flatMap((s, i) => (verdicts[i] as ServiceVerdict).quiesced.map((real) => ({ service: s.name, real })));
+  const groups: string[] = [];
+  let last: string | undefined;
+  for (const { service, real } of pairs.slice(0, max)) {
+    if (service === last) groups[groups.length - 1] += ` ${real}`;
+    else groups.push(`${service} ${real}`);
+    last = service;
+  }
+  return pairs.length === 0 ? '' : `${SEPARATOR}quiesced: ${groups.join(', ')}${pairs.length > max ? ` and ${pairs.length - max} more` : ''}`;
+}
+
+export function evaluate(fetched: Fetched, selection: Selection, thresholds: Thresholds, maxListed = DEFAULT_MAX_LISTED): CheckResult {
   if (fetched.agentStatus !== 'ok') {
     const reason = AGENT_PROBLEM[fetched.agentStatus];
     return { state: 'UNKNOWN', summary: fetched.lastError === '' ? reason : `${reason}: ${fetched.lastError}`, perfdata: [] };
   }
-  let services = fetched.services;
   if (selection.kind === 'service') {
-    services = services.filter((s) => s.name === selection.name);
-    if (services.length === 0) return { state: 'CRITICAL', summary: `${selection.name}: no such virtual service`, perfdata: [] };
+    const s = fetched.services.find((x) => x.name === selection.name);
+    if (s === undefined) return { state: 'CRITICAL', summary: `${selection.name}: no such virtual service`, perfdata: [] };
+    const verdict = judge(s, thresholds);
+    return { state: verdict.state, summary: verdict.text + quiescedText([s], [verdict], maxListed), perfdata: perfdataOf(s, thresholds) };
   }
-  if (services.length === 0) return { state: 'OK', summary: 'no virtual services', perfdata: [] };
+
+  const services = fetched.services;
+  const minServices = selection.minServices ?? 0;
   const verdicts = services.map((s) => judge(s, thresholds));
-  const state = verdicts.reduce<StateName>((acc, v) => worst(acc, v.state), 'OK');
-  const quiesced = services.flatMap((s, i) => ((verdicts[i] as ServiceVerdict).quiesced.length === 0 ? [] : [`${s.name} ${(verdicts[i] as ServiceVerdict).quiesced.join(' ')}`]));
-  let summary: string;
-  if (selection.kind === 'service') {
-    summary = (verdicts[0] as ServiceVerdict).text;
-  } else {
-    const count = (st: StateName): number => verdicts.filter((v) => v.state === st).length;
-    const counts = (['CRITICAL', 'WARNING', 'OK'] as const).filter((st) => count(st) > 0).map((st) => `${count(st)} ${st}`);
-    const problems = verdicts.filter((v) => v.state !== 'OK').map((v) => v.text);
-    summary = `${services.length} services (${counts.join(', ')})${problems.length > 0 ? `; ${problems.join('; ')}` : ''}`;
+  let state = verdicts.reduce<StateName>((acc, v) => worst(acc, v.state), 'OK');
+  const count = (st: StateName): number => verdicts.filter((v) => v.state === st).length;
+  const counts = (['CRITICAL', 'WARNING', 'OK'] as const).filter((st) => count(st) > 0).map((st) => `${count(st)} ${st}`);
+  let summary = services.length === 0 ? '0 services' : `${services.length} services (${counts.join(', ')})`;
+  if (services.length < minServices) {
+    state = 'CRITICAL';
+    summary += `, fewer than --min-services ${minServices}`;
   }
-  if (quiesced.length > 0) summary += `; quiesced: ${quiesced.join(', ')}`;
-  return { state, summary, perfdata: services.flatMap((s) => perfdataOf(s, thresholds)) };
+  // The worst first, then table order; at most maxListed of them named.
+  const problems = (['CRITICAL', 'WARNING'] as const).flatMap((st) => verdicts.filter((v) => v.state === st).map((v) => v.text));
+  summary += listed(problems, maxListed, (k) => `and ${k} more not OK`).map((p) => SEPARATOR + p).join('');
+  summary += quiescedText(services, verdicts, maxListed);
+  return { state, summary, perfdata: totalsOf(services, verdicts, minServices), detail: services.flatMap((s) => perfdataOf(s, thresholds)) };
 }

@@ -1,15 +1,15 @@
 import { createRequire } from 'node:module';
 import { LVS_MIB_ROOT, LVS_REAL_ENTRY, LVS_SERVICE_ENTRY, REAL_COLUMNS, SCALARS, SERVICE_COLUMNS, type ColumnDef } from '../../mib/lvs-mib.js';
-import { isPrefixOf, oidToString, parseOid } from '../../mib/oid.js';
+import { compareOids, isPrefixOf, oidToString, parseOid } from '../../mib/oid.js';
 import { decodeStringIndex, encodeStringIndex } from '../../mib/string-index.js';
 import type { AgentState, Fetched, RealFigures, Selection, ServiceFigures } from './evaluate.js';
 import type { CheckOptions, SnmpCredentials } from './options.js';
 
 /**
  * The check's SNMP manager side, with the net-snmp package: one GET of lvsAgentStatus and lvsAgentLastError, then
- * the needed columns of lvsServiceTable and lvsRealTable walked side by side with GETBULK (one varbind per column
- * in each request), so a table costs about rows x columns / (repetitions x columns) round trips, never one per row.
- * With --service only that service's rows are walked (the index is its name).
+ * with --all the needed columns of lvsServiceTable walked side by side with GETBULK (one varbind per column in each
+ * request), then lvsRealWeight in up to 16 stretches side by side, cut where the service table says services
+ * begin; never one request per row. With --service only that service's rows are read (the index is its name).
  */
 
 interface Varbind {
@@ -109,23 +109,32 @@ function getBulk(session: Session, oids: string[], repetitions: number): Promise
   return new Promise((resolve, reject) => session.getBulk(oids, 0, repetitions, (err, vbs) => (err ? reject(err) : resolve(vbs))));
 }
 
+/** One walk: the rows under `prefix` after `start` (default: from the top of `prefix`) and before `stop`. */
+interface WalkRange {
+  readonly prefix: readonly number[];
+  readonly start?: readonly number[];
+  readonly stop?: readonly number[];
+}
+
 /**
- * Walks the subtrees `prefixes` side by side: each GETBULK asks for every prefix still open, from where it got to.
- * Returns, per prefix, the rows' index (the OID after the prefix) and value.
+ * Walks `ranges` side by side: each GETBULK asks for every range still open, from where it got to. Returns, per
+ * range, the rows' index (the OID after the prefix) and value. snmpd turns each repetition of a GETBULK into one
+ * AgentX GetNext to the agent carrying one varbind per range asked, so the more ranges in a request, the fewer
+ * round trips between snmpd and the agent.
  */
-async function walkColumns(session: Session, prefixes: readonly number[][], repetitions = 25): Promise<Map<string, unknown>[]> {
-  const out = prefixes.map(() => new Map<string, unknown>());
-  const cursor = prefixes.map((p) => oidToString(p).slice(1));
-  const open = prefixes.map(() => true);
+async function walkRanges(session: Session, ranges: readonly WalkRange[], repetitions = 25): Promise<Map<string, unknown>[]> {
+  const out = ranges.map(() => new Map<string, unknown>());
+  const cursor = ranges.map((r) => oidToString(r.start ?? r.prefix).slice(1));
+  const open = ranges.map(() => true);
   while (open.some((x) => x)) {
-    const asked = prefixes.flatMap((_, i) => (open[i] ? [i] : []));
+    const asked = ranges.flatMap((_, i) => (open[i] ? [i] : []));
     const answers = await getBulk(session, asked.map((i) => cursor[i] as string), repetitions);
     asked.forEach((i, k) => {
-      const prefix = prefixes[i] as number[];
+      const { prefix, stop } = ranges[i] as WalkRange;
       const rows = answers[k] ?? [];
       for (const vb of rows) {
         const oid = netSnmp.isVarbindError(vb) ? undefined : parseOid(vb.oid);
-        if (oid === undefined || !isPrefixOf(prefix, oid)) {
+        if (oid === undefined || !isPrefixOf(prefix, oid) || (stop !== undefined && compareOids(oid, stop) >= 0)) {
           open[i] = false;
           return;
         }
@@ -136,6 +145,28 @@ async function walkColumns(session: Session, prefixes: readonly number[][], repe
     });
   }
   return out;
+}
+
+/** Ranges of whole subtrees. */
+function walkColumns(session: Session, prefixes: readonly number[][]): Promise<Map<string, unknown>[]> {
+  return walkRanges(session, prefixes.map((prefix) => ({ prefix })));
+}
+
+/** How many stretches of the real table --all walks side by side. */
+const REAL_SEGMENTS = 16;
+
+/**
+ * lvsRealWeight for every real of `services` (the service table's index suffixes, in table order): the column is
+ * cut at service boundaries (its index begins with the service's) into up to REAL_SEGMENTS stretches walked side by
+ * side, so a table of 10,000 services x 10 reals takes about 100,000 / 16 AgentX round trips instead of 100,000.
+ */
+async function walkWeights(session: Session, services: readonly string[]): Promise<Map<string, unknown>> {
+  const prefix = [...LVS_REAL_ENTRY, REAL_WEIGHT];
+  const count = Math.min(REAL_SEGMENTS, services.length);
+  const starts = Array.from({ length: count }, (_, j) => [...prefix, ...(services[Math.floor((j * services.length) / count)] as string).split('.').map(Number)]);
+  const ranges: WalkRange[] = starts.map((start, j) => (j === 0 ? { prefix, stop: starts[1] } : { prefix, start, stop: starts[j + 1] }));
+  const walked = await walkRanges(session, ranges.length === 0 ? [{ prefix }] : ranges);
+  return new Map(walked.flatMap((m) => [...m]));
 }
 
 function indexText(suffix: string, offset: number): { text: string; next: number } | undefined {
@@ -163,9 +194,9 @@ async function fetchTables(session: Session, selection: Selection): Promise<Fetc
     serviceValues = got.map((vb) => new Map(netSnmp.isVarbindError(vb) ? [] : [[key, vb.value]]));
     weights = w as Map<string, unknown>;
   } else {
-    const walked = await walkColumns(session, [...fields.map(([, subid]) => [...LVS_SERVICE_ENTRY, subid]), realsPrefix]);
-    weights = walked.pop() as Map<string, unknown>;
-    serviceValues = walked;
+    // The service table first: its index tells where to cut the real table into stretches walked side by side.
+    serviceValues = await walkColumns(session, fields.map(([, subid]) => [...LVS_SERVICE_ENTRY, subid]));
+    weights = await walkWeights(session, [...(serviceValues[0] as Map<string, unknown>).keys()]);
   }
 
   const reals = new Map<string, RealFigures[]>();

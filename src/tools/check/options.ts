@@ -1,7 +1,8 @@
 import { parse, UsageError, type OptionSpecs } from '../../daemon/cli.js';
 import { canonicalServiceName, NameError } from '../../ipvs/service-key.js';
 import { quoted } from '../../util/bounded-text.js';
-import type { Selection, Thresholds } from './evaluate.js';
+import { DEFAULT_MAX_LISTED, type Selection, type Thresholds } from './evaluate.js';
+import { DEFAULT_MAX_OUTPUT } from './output.js';
 import { parseRange, RangeError } from './range.js';
 
 /** `lvs-agentx check` options, in the letters of Net-SNMP's tools and check_snmp where they have one. */
@@ -34,6 +35,10 @@ export interface CheckOptions {
   readonly credentials: SnmpCredentials;
   readonly selection: Selection;
   readonly thresholds: Thresholds;
+  /** Problem services and quiesced reals named in the summary before "and K more". */
+  readonly maxListed: number;
+  /** Bytes of output (newline included) the line must fit in; 0: no bound. */
+  readonly maxOutput: number;
 }
 
 export type CheckCommand = { readonly kind: 'help' } | { readonly kind: 'check'; readonly options: CheckOptions };
@@ -51,6 +56,9 @@ const CHECK_OPTIONS = {
   timeout: { type: 'string', short: 't', expects: 'seconds' },
   service: { type: 'string', short: 's', expects: 'a service name like TCP/10.0.0.1:80' },
   all: { type: 'boolean' },
+  'min-services': { type: 'string', expects: 'a number of services (with --all)' },
+  'max-listed': { type: 'string', expects: 'a number from 1 to 1000' },
+  'max-output': { type: 'string', expects: 'bytes: 0 (no bound) or 256 to 1048576' },
   warning: { type: 'string', short: 'w', expects: 'a range like 2: (live reals)' },
   critical: { type: 'string', short: 'c', expects: 'a range like 1: (live reals)' },
   'warning-percent': { type: 'string', expects: 'a range like 50: (percent of reals live)' },
@@ -63,7 +71,8 @@ const CHECK_OPTIONS = {
 export const CHECK_USAGE = `Usage: lvs-agentx check -H HOST (--service NAME | --all) [-p PORT] [-t SECONDS]
          [-C COMMUNITY | -u USER [-l LEVEL] [-a PROTO -A PASS] [-x PROTO -X PASS]]
          [-w RANGE] [-c RANGE] [--warning-percent RANGE] [--critical-percent RANGE]
-         [--warning-active RANGE] [--critical-active RANGE]
+         [--warning-active RANGE] [--critical-active RANGE] [--min-services N]
+         [--max-listed N] [--max-output BYTES]
 
 A monitoring plugin (Nagios, Icinga): reads LVS-MIB from the director's snmpd and
 prints one line LVS <STATE> - <summary> | <perfdata>.
@@ -73,6 +82,8 @@ prints one line LVS <STATE> - <summary> | <perfdata>.
   -t, --timeout SECONDS      give up after this long, UNKNOWN (default 10)
   -s, --service NAME         the virtual service, e.g. TCP/10.0.0.1:80, FWM/7
       --all                  every virtual service
+      --min-services N       with --all: CRITICAL when fewer than N services
+                             (default 0: an empty table is OK)
   -C, --community C          SNMP v2c community (default public)
   -u, --user USER            SNMPv3 user (then v3 is used)
   -l, --level LEVEL          ${LEVELS.join(', ')} (default from the passphrases given)
@@ -86,6 +97,12 @@ prints one line LVS <STATE> - <summary> | <perfdata>.
                              on the percentage of live reals
       --warning-active RANGE, --critical-active RANGE
                              on active connections per service
+      --max-listed N         name at most N problem services and N quiesced
+                             reals, then "and K more" (default ${DEFAULT_MAX_LISTED})
+      --max-output BYTES     keep the output within BYTES (default ${DEFAULT_MAX_OUTPUT},
+                             what Nagios 3 and Icinga 1 read; 0: no bound). With
+                             --all the per-service perfdata is left out whole
+                             when it does not fit; the table's totals always stay
 
 RANGE: 10 (alert outside 0..10), 10: (below 10), ~:10 (above 10), 10:20, @10:20
 (alert inside 10..20). A missing service, or one with no real server of weight > 0,
@@ -101,6 +118,13 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   const hit = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
   if (hit === undefined) throw problem(`${flag} ${quoted(value)}: expected one of ${allowed.join(', ')}`);
   return hit;
+}
+
+/** A whole number from `min` to `max`. */
+function count(flag: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^\d{1,7}$/.test(value) || n < min || n > max) throw problem(`${flag} ${quoted(value)}: expected a whole number from ${min} to ${max}`);
+  return n;
 }
 
 export function parseCheckOptions(argv: readonly string[]): CheckCommand {
@@ -135,8 +159,13 @@ export function parseCheckOptions(argv: readonly string[]): CheckCommand {
       throw err;
     }
   } else {
-    selection = { kind: 'all' };
+    const min = text('min-services');
+    selection = min === undefined ? { kind: 'all' } : { kind: 'all', minServices: count('--min-services', min, 0, 1_000_000) };
   }
+  if (serviceText !== undefined && text('min-services') !== undefined) throw problem('--min-services is for --all');
+  const maxListed = count('--max-listed', text('max-listed') ?? String(DEFAULT_MAX_LISTED), 1, 1000);
+  const maxOutput = count('--max-output', text('max-output') ?? String(DEFAULT_MAX_OUTPUT), 0, 1_048_576);
+  if (maxOutput > 0 && maxOutput < 256) throw problem(`--max-output ${maxOutput}: expected 0 (no bound) or 256 to 1048576 bytes`);
 
   const range = (name: string, flag: string) => {
     const value = text(name);
@@ -157,7 +186,7 @@ export function parseCheckOptions(argv: readonly string[]): CheckCommand {
     criticalActive: range('critical-active', '--critical-active'),
   };
 
-  return { kind: 'check', options: { host, port, timeoutSeconds, credentials: credentials(text), selection, thresholds } };
+  return { kind: 'check', options: { host, port, timeoutSeconds, credentials: credentials(text), selection, thresholds, maxListed, maxOutput } };
 }
 
 function credentials(text: (name: string) => string | undefined): SnmpCredentials {

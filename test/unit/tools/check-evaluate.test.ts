@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, perfItem, perfLabel, statusLine, type Fetched, type ServiceFigures, type Thresholds } from '../../../src/tools/check/evaluate.js';
+import { evaluate, type Fetched, type ServiceFigures, type Thresholds } from '../../../src/tools/check/evaluate.js';
+import { statusLine } from '../../../src/tools/check/output.js';
+import { perfItem, perfLabel } from '../../../src/tools/check/perfdata.js';
 import { parseRange } from '../../../src/tools/check/range.js';
 
 function service(name: string, weights: number[], active = 0): ServiceFigures {
@@ -49,7 +51,7 @@ describe('check evaluation', () => {
 
   it('names quiesced reals and counts live ones', () => {
     const result = evaluate(fetched(service(WEB, [5, 0, 0])), one, {});
-    expect(statusLine(result).split(' | ')[0]).toBe('LVS OK - TCP/10.0.0.1:80: 1 of 3 reals live, 0 active; quiesced: TCP/10.0.0.1:80 10.0.0.3:80 10.0.0.4:80');
+    expect(statusLine(result).split(' | ')[0]).toBe('LVS OK - TCP/10.0.0.1:80: 1 of 3 reals live, 0 active - quiesced: TCP/10.0.0.1:80 10.0.0.3:80 10.0.0.4:80');
   });
 
   it('says why a missing service or one without live reals is CRITICAL', () => {
@@ -61,9 +63,9 @@ describe('check evaluation', () => {
     const result = evaluate(fetched(service('UDP/10.0.0.1:53', [1, 1]), service(WEB, [0]), service('FWM/7', [1, 0])), all, { warning: r('2:') });
     expect(result.state).toBe('CRITICAL');
     expect(result.summary).toBe(
-      '3 services (1 CRITICAL, 1 WARNING, 1 OK); TCP/10.0.0.1:80: no real server with weight > 0 (1 reals); FWM/7: 1 of 2 reals live (live reals 1 outside 2:), 0 active; quiesced: TCP/10.0.0.1:80 10.0.0.2:80, FWM/7 10.0.0.3:80',
+      '3 services (1 CRITICAL, 1 WARNING, 1 OK) - TCP/10.0.0.1:80: no real server with weight > 0 (1 reals) - FWM/7: 1 of 2 reals live (live reals 1 outside 2:), 0 active - quiesced: TCP/10.0.0.1:80 10.0.0.2:80, FWM/7 10.0.0.3:80',
     );
-    expect(evaluate(fetched(), all, {})).toEqual({ state: 'OK', summary: 'no virtual services', perfdata: [] });
+    expect(evaluate(fetched(), all, {})).toMatchObject({ state: 'OK', summary: '0 services', detail: [] });
   });
 
   it.each([

@@ -15,6 +15,15 @@ describe('lvs-agentx check options', () => {
     expect(o).toMatchObject({ host: 'director', port: 161, timeoutSeconds: 10, credentials: { version: '2c', community: 'public' }, selection: { kind: 'all' } });
   });
 
+  it('output limits: 5 listed and 8192 bytes (Nagios 4) by default, --min-services only with --all', () => {
+    expect(options(['-H', 'd', '--all'])).toMatchObject({ maxListed: 5, maxOutput: 8192 });
+    expect(options(['-H', 'd', '--all', '--max-listed', '20', '--max-output', '0', '--min-services', '3'])).toMatchObject({
+      maxListed: 20,
+      maxOutput: 0,
+      selection: { kind: 'all', minServices: 3 },
+    });
+  });
+
   it('takes the service by its canonical name, written any accepted way', () => {
     expect(options(['-H', 'd', '--service', 'tcp/10.0.0.1:80']).selection).toEqual({ kind: 'service', name: 'TCP/10.0.0.1:80' });
     expect(options(['-H', 'd', '-s', 'UDP/[2001:0db8::1]:53']).selection).toEqual({ kind: 'service', name: 'UDP/[2001:db8::1]:53' });
@@ -55,6 +64,11 @@ describe('lvs-agentx check options', () => {
     [['-H', 'd', '--all', '-u', 'mon', '-A', 'short'], /at least 8 characters/],
     [['-H', 'd', '--all', '--bogus'], /unknown option "--bogus"/],
     [['-H'], /-H \(--host\) needs a value/],
+    [['-H', 'd', '-s', 'TCP/10.0.0.1:80', '--min-services', '1'], /--min-services is for --all/],
+    [['-H', 'd', '--all', '--min-services', '-1'], /--min-services "-1": expected a whole number from 0/],
+    [['-H', 'd', '--all', '--max-listed', '0'], /--max-listed "0": expected a whole number from 1 to 1000/],
+    [['-H', 'd', '--all', '--max-output', '100'], /--max-output 100: expected 0 \(no bound\) or 256 to 1048576 bytes/],
+    [['-H', 'd', '--all', '--max-output', '8k'], /--max-output "8k": expected a whole number/],
   ])('%j is refused in one line with the check hint', (argv, message) => {
     let error: unknown;
     try {
