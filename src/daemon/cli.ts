@@ -54,6 +54,14 @@ Options (also config file keys, without the dashes; flags win):
                              server added/removed, weight changed) through
                              snmpd to its trap sinks (default true)
       --notification-limit N   at most N notifications a minute (default 60)
+      --context NAME         register LVS-MIB in this SNMP context (snmpwalk -n
+                             NAME, or com2sec -Cn NAME in snmpd.conf); default:
+                             the default context
+      --netns NAME|PATH      the network namespace whose IPVS table is served
+                             (/run/netns/NAME or an nsfs path); the agent must be
+                             started inside it (lvs-agentx@NAME.service, or
+                             ip netns exec NAME) and exits 1 if it is not, or when
+                             the namespace is deleted under it
   -h, --help                 print this help and exit
   -V, --version              print the version and exit
 
@@ -123,6 +131,8 @@ const SETTING_OPTIONS = {
   'log-level': { type: 'string', short: 'l', expects: EXPECTED['log-level'] },
   notifications: { type: 'string', expects: EXPECTED.notifications },
   'notification-limit': { type: 'string', expects: EXPECTED['notification-limit'] },
+  context: { type: 'string', expects: EXPECTED.context },
+  netns: { type: 'string', expects: EXPECTED.netns },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies OptionSpecs;

@@ -1,6 +1,7 @@
 import { DEFAULT_AGENTX_SOCKET, parseTransportAddress, TRANSPORT_FORMS, TransportAddressError, type TransportAddress } from '../agentx/transport.js';
 import { quoted } from '../util/bounded-text.js';
 import { LOG_LEVELS, type LogLevel } from './logger.js';
+import { netnsPath } from './netns.js';
 import { parseSourceSpec, SOURCE_FORMS, SourceSpecError } from './source-spec.js';
 
 /**
@@ -22,6 +23,10 @@ export interface Settings {
   readonly notifications: boolean;
   /** Most notifications sent in any rolling minute. */
   readonly notificationLimit: number;
+  /** The SNMP context LVS-MIB is registered in; "" is the default context. */
+  readonly context: string;
+  /** The nsfs path of the network namespace the agent must be in (netns.ts); "" when not checked. */
+  readonly netns: string;
 }
 
 export const SETTING_KEYS = [
@@ -34,6 +39,8 @@ export const SETTING_KEYS = [
   'log-level',
   'notifications',
   'notification-limit',
+  'context',
+  'netns',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -59,6 +66,11 @@ const SECONDS = {
   'ping-interval': [1, 3600],
 } as const;
 const NOTIFICATION_LIMIT_MAX = 100000;
+/** An SNMP contextName is an SnmpAdminString of at most 32 octets (vacmContextName, RFC 3415); kept to printable ASCII. */
+const CONTEXT = /^[\x21-\x7e]{0,32}$/;
+/** A namespace NAME as `ip netns` makes them (a file name under /run/netns), or an absolute path of at most 4096 bytes. */
+const NETNS_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]{1,255}$/;
+const NETNS_PATH = /^\/[^\0]{0,4095}$/;
 
 /** What each setting accepts, in the words of its error messages (also for a flag given no value). */
 export const EXPECTED: Record<SettingKey, string> = {
@@ -71,6 +83,8 @@ export const EXPECTED: Record<SettingKey, string> = {
   'log-level': `one of ${LOG_LEVELS.join(', ')}`,
   notifications: 'true or false',
   'notification-limit': `a whole number from 0 to ${NOTIFICATION_LIMIT_MAX}`,
+  context: 'an SNMP context name: up to 32 printable ASCII characters, no spaces (omit it for the default context)',
+  netns: 'a network namespace NAME (/run/netns/NAME, as ip netns names them) or the absolute path of one (such as /var/run/docker/netns/ingress_sbox)',
 };
 
 function secondsText(key: keyof typeof SECONDS): string {
@@ -87,6 +101,8 @@ export const DEFAULTS: Record<SettingKey, string | boolean> = {
   'log-level': 'info',
   notifications: 'true',
   'notification-limit': '60',
+  context: '',
+  netns: '',
 };
 
 /** Whether a setting came from the command line (its origin is the flag: "--interval"). */
@@ -127,6 +143,19 @@ function boolean(key: SettingKey, raw: RawSetting): boolean {
   fail(key, raw, EXPECTED[key]);
 }
 
+function matching(key: SettingKey, raw: RawSetting, pattern: RegExp): string {
+  const t = text(key, raw);
+  if (!pattern.test(t)) fail(key, raw, EXPECTED[key]);
+  return t;
+}
+
+function namespace(raw: RawSetting): string {
+  const t = text('netns', raw).trim();
+  if (t === '') return '';
+  if (!NETNS_NAME.test(t) && !(NETNS_PATH.test(t) && Buffer.byteLength(t) <= 4096)) fail('netns', raw, EXPECTED.netns);
+  return netnsPath(t);
+}
+
 /** Validates and merges: defaults, then `file`, then `flags`. */
 export function resolveSettings(file: RawSettings, flags: RawSettings): Settings {
   const pick = (key: SettingKey): RawSetting => flags[key] ?? file[key] ?? { value: DEFAULTS[key], origin: 'default' };
@@ -165,5 +194,7 @@ export function resolveSettings(file: RawSettings, flags: RawSettings): Settings
     logLevel: levelText as LogLevel,
     notifications: boolean('notifications', pick('notifications')),
     notificationLimit: integer('notification-limit', pick('notification-limit'), 0, NOTIFICATION_LIMIT_MAX),
+    context: matching('context', pick('context'), CONTEXT),
+    netns: namespace(pick('netns')),
   };
 }

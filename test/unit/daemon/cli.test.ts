@@ -17,6 +17,8 @@ describe('command line', () => {
       logLevel: 'info',
       notifications: true,
       notificationLimit: 60,
+      context: '',
+      netns: '',
     });
   });
 
