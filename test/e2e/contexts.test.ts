@@ -127,6 +127,41 @@ describe('three agents in three contexts behind one snmpd', () => {
   });
 });
 
+describe('a context changed in the config file', () => {
+  it('re-registers in the new context on SIGHUP; the old one empties', async () => {
+    const config = join(dir, 'moving.conf');
+    const snapshot = join(dir, 'moving.json');
+    writeFileSync(snapshot, JSON.stringify(oneService('10.9.0.1')));
+    const settings = (context: string): string =>
+      [`agentx-socket = unix:${snmpd.socketPath}`, `source = file:${snapshot}`, 'interval = 0.5', `context = ${context}`, ''].join('\n');
+    // First a context nobody else serves; then, once the ns-b agent has stopped, ns-b (mapped from lvs-ns-b).
+    writeFileSync(config, settings('ns-c'));
+    const moving = AgentProcess.start(['-c', config]);
+    try {
+      await waitFor(() => moving.logLines.some((l) => l.includes('LVS-MIB registered') && l.includes('"context":"ns-c"')), moving);
+      await agents.get('ns-b')?.stop();
+      agents.delete('ns-b');
+      expect(await walkedRows(v2c('lvs-ns-b'))).toEqual([]);
+      writeFileSync(config, settings('ns-b'));
+      moving.child.kill('SIGHUP');
+      await waitFor(() => moving.logLines.some((l) => l.includes('LVS-MIB registered') && l.includes('"context":"ns-b"')), moving);
+      expect(await walkedRows(v2c('lvs-ns-b'))).toEqual([stringIndex('TCP/10.9.0.1:80')]);
+      expect(await walkedRows(v3('ns-b'))).toEqual([stringIndex('TCP/10.9.0.1:80')]);
+      expect(await walkedRows(v3('ns-c')).catch(() => [])).toEqual([]);
+    } finally {
+      await moving.stop();
+    }
+  });
+});
+
+async function waitFor(done: () => boolean, agent: AgentProcess): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!done()) {
+    if (!agent.alive || Date.now() > deadline) throw new Error(`not reached; log:\n${agent.logLines.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 const root = process.getuid?.() === 0 && (() => {
   try {
     execFileSync('ip', ['netns', 'list'], { stdio: 'ignore' });
@@ -176,6 +211,6 @@ describe.skipIf(!root)('an agent in a real network namespace (root only)', () =>
     ]);
     // It closed its session on the way out: the context is empty at once, the other contexts still serve.
     expect(await walkedRows(v2c('lvs-ns-a'))).toEqual([]);
-    expect(await walkedRows(v2c('lvs-ns-b'))).toEqual([serviceIndex('ns-b')]);
+    expect(await walkedRows(v2c('lvs-host'))).toEqual([serviceIndex('host')]);
   });
 });
