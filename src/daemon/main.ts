@@ -37,6 +37,8 @@ async function loadSettings(command: Pick<RunCommand, 'config' | 'flags'>): Prom
 /** One read of the configured source, for the commands that print what the agent would serve. */
 async function readOnce(command: Pick<RunCommand, 'config' | 'flags'>) {
   const settings = await loadSettings(command);
+  const problem = settings.netns === '' ? undefined : namespaceProblem(settings.netns);
+  if (problem !== undefined) throw new Error(`not in the network namespace --netns names: ${problem}; ${startOutsideHint(settings.netns)}`);
   const source = await createSource(settings.source);
   try {
     return await source.read();

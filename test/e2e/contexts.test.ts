@@ -127,6 +127,26 @@ describe('three agents in three contexts behind one snmpd', () => {
   });
 });
 
+describe('lvs-agentx snapshot --netns', () => {
+  const snapshotWith = (netns: string): { code: number; stdout: string; stderr: string } => {
+    try {
+      const stdout = execFileSync(process.execPath, [AGENT_BIN, 'snapshot', '-s', 'sim:services=1,reals=1', '--netns', netns], { stdio: 'pipe' });
+      return { code: 0, stdout: stdout.toString(), stderr: '' };
+    } catch (err) {
+      const e = err as { status: number; stdout: Buffer; stderr: Buffer };
+      return { code: e.status, stdout: e.stdout.toString(), stderr: e.stderr.toString() };
+    }
+  };
+
+  it('reads when the process is in that namespace, and refuses (exit 1) when it is not', () => {
+    // /proc/self is the command itself: its own network namespace, and an nsfs file of another type.
+    expect(snapshotWith('/proc/self/ns/net')).toMatchObject({ code: 0, stderr: '' });
+    const outside = snapshotWith('/proc/self/ns/mnt');
+    expect(outside).toMatchObject({ code: 1, stdout: '' });
+    expect(outside.stderr).toMatch(/^lvs-agentx: not in the network namespace --netns names: \/proc\/self\/ns\/mnt is network namespace \d+, this process is in \d+; start the agent inside it/);
+  });
+});
+
 describe('a context changed in the config file', () => {
   it('re-registers in the new context on SIGHUP; the old one empties', async () => {
     const config = join(dir, 'moving.conf');
