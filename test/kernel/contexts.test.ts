@@ -89,7 +89,7 @@ describe('network namespaces as SNMP contexts on a real kernel (qemu guest)', ()
     });
     console.log(`guest output (kernel ${r.kernel}; boot ${r.timings.bootMs} ms, script ${r.timings.scriptMs} ms):\n${r.output}`);
     if (r.exitCode !== 0 || r.harnessFailed) console.log(r.console, r.harnessLog);
-  }, 500_000);
+  }, 1_400_000); // the guest (400 s at most) after the wait for another guest to finish (GUEST_LOCK_WAIT_S, 900 s)
 
   it('ran the script', () => {
     need();
