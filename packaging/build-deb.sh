@@ -164,6 +164,8 @@ WRAPPER
 
 install -m 0644 "$SRC/mibs/LVS-MIB.txt" "$ROOT/usr/share/snmp/mibs/LVS-MIB.txt"
 install -m 0644 "$SRC/packaging/lvs-agentx.service" "$ROOT/usr/lib/systemd/system/lvs-agentx.service"
+# The template for network namespaces (lvs-agentx@NAME: namespace NAME served in SNMP context NAME); not enabled.
+install -m 0644 "$SRC/packaging/lvs-agentx@.service" "$ROOT/usr/lib/systemd/system/lvs-agentx@.service"
 install -m 0644 "$SRC/packaging/lvs-agentx.conf" "$ROOT/etc/$PACKAGE/lvs-agentx.conf"
 install -m 0644 "$SRC/packaging/snmpd.conf.d/lvs-agentx.conf" "$ROOT/etc/snmp/snmpd.conf.d/lvs-agentx.conf"
 install -m 0644 "$SRC/README.md" "$DOC/README.md"

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import type { ContextName } from './context.js';
 import { decodePdu } from './decode.js';
 import type { ResponseBody } from './dispatch.js';
 import { encodePdu } from './encode.js';
@@ -37,6 +38,11 @@ export interface ProtocolOptions {
   /** o.id of the Open PDU: the subagent's identity. */
   readonly id: Oid;
   readonly subtree: Oid;
+  /**
+   * The context the subtree is registered in (RFC 2741 section 6.2.3); undefined is the default context. Register,
+   * Notify and Ping carry it; requests for any other context are answered unsupportedContext.
+   */
+  readonly context?: ContextName;
   readonly priority: number;
   /** o.timeout in seconds (0 = master default). */
   readonly timeoutSeconds: number;
@@ -91,6 +97,7 @@ export class SessionProtocol {
         },
       },
       options.log,
+      options.context,
     );
   }
 
@@ -125,6 +132,7 @@ export class SessionProtocol {
     const registered = await this.request({
       type: PduType.Register,
       ...this.ids(),
+      ...this.inContext(),
       timeout: 0,
       priority: options.priority,
       rangeSubid: 0,
@@ -144,11 +152,11 @@ export class SessionProtocol {
   }
 
   ping(): Promise<ResponsePdu> {
-    return this.request({ type: PduType.Ping, ...this.ids() });
+    return this.request({ type: PduType.Ping, ...this.ids(), ...this.inContext() });
   }
 
   notify(varbinds: readonly VarBind[]): Promise<ResponsePdu> {
-    return this.request({ type: PduType.Notify, varbinds, ...this.ids() });
+    return this.request({ type: PduType.Notify, varbinds, ...this.ids(), ...this.inContext() });
   }
 
   /** We stop: Close(shutdown) if registered, waiting up to 500 ms for its Response; every other wait fails. */
@@ -262,6 +270,12 @@ export class SessionProtocol {
     } catch (err) {
       this.options.log.error({ err: (err as Error).message, type: pduName(pdu.type) }, 'agentx: could not encode a PDU; not sent');
     }
+  }
+
+  /** The context field of the PDUs that name ours (none for the default context: no NON_DEFAULT_CONTEXT flag). */
+  private inContext(): { context?: Uint8Array } {
+    const context = this.options.context;
+    return context !== undefined && context.length > 0 ? { context } : {};
   }
 
   private ids(): { sessionId: number; transactionId: number; packetId: number } {

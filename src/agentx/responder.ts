@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { contextRefusal, contextText, type ContextName } from './context.js';
 import { dispatch, type MibReader, type ResponseBody } from './dispatch.js';
 import { PduType, ResponseError, ValueType, type ClosePdu, type Header, type Oid, type Pdu, type ResponsePdu } from './pdu.js';
 
@@ -7,7 +8,8 @@ import { PduType, ResponseError, ValueType, type ClosePdu, type Header, type Oid
  * they arrived. The view comes from the reader, called once per request: a synchronous reader is answered at
  * once, on the spot (the per-varbind cost of a bulk walk: no promise, no queue); a reader that returns a Promise
  * holds the request, and every request after it queues, until the Promise settles. An answer is dropped when the
- * session it was asked on is no longer open by then; a rejected reader is answered genErr.
+ * session it was asked on is no longer open by then; a rejected reader is answered genErr. A request for another
+ * context than the one registered is answered unsupportedContext without asking the reader (context.ts).
  */
 
 /** What the master sends us to answer: every PDU but the Response and Close that the session handles itself. */
@@ -38,6 +40,8 @@ export class Responder {
     private readonly readMib: ReadMib,
     private readonly session: ResponderSession,
     private readonly log: Logger,
+    /** The context our subtree is registered in (undefined: the default context). */
+    private readonly context: ContextName = undefined,
   ) {}
 
   answer(pdu: RequestPdu): void {
@@ -49,6 +53,15 @@ export class Responder {
     const sessionId = this.session.openSessionId();
     if (sessionId === undefined || pdu.sessionId !== sessionId) {
       this.session.respond(pdu, NOT_OPEN);
+      return;
+    }
+    const refused = contextRefusal(pdu, this.context);
+    if (refused !== undefined) {
+      this.log.debug(
+        { packetId: pdu.packetId, context: contextText(pdu.context), served: contextText(this.context) },
+        'agentx: request for a context we do not serve answered with unsupportedContext',
+      );
+      this.session.respond(pdu, refused);
       return;
     }
     const mib = this.readMib();

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import type { Logger } from 'pino';
 import { tcpExposureWarning } from './connect-hint.js';
+import { contextFromName } from './context.js';
 import { MasterConnection, type Connect, type ConnectionHandler } from './connection.js';
 import type { MibReader } from './dispatch.js';
 import type { MasterClock } from './master-clock.js';
@@ -26,6 +27,8 @@ export interface SessionOptions {
   /** o.id of the Open PDU: the subagent's identity. */
   readonly id: Oid;
   readonly subtree: Oid;
+  /** The SNMP context to register the subtree in (RFC 2741 NON_DEFAULT_CONTEXT); "" or absent: the default context. */
+  readonly context?: string;
   readonly priority?: number;
   /** o.timeout in seconds (0 = master default). One byte. */
   readonly timeoutSeconds?: number;
@@ -115,6 +118,7 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
       description: options.description,
       id: options.id,
       subtree: options.subtree,
+      context: contextFromName(options.context ?? ''),
       priority: options.priority ?? 127,
       timeoutSeconds: options.timeoutSeconds ?? 0,
       responseTimeoutMs: options.responseTimeoutMs ?? 5000,
@@ -142,7 +146,7 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
       const sessionId = await protocol.open();
       this.connection.established();
       this.connection.keepAlive(socket, () => protocol.ping());
-      this.log.info({ sessionId }, 'agentx session open, LVS-MIB registered');
+      this.log.info({ sessionId, context: this.options.context ?? '' }, 'agentx session open, LVS-MIB registered');
       this.emit('ready', sessionId);
     } catch (err) {
       if (this.stopped || !this.connection.isCurrent(socket)) return;

@@ -103,7 +103,7 @@ export class Agent {
   }
 
   /**
-   * Applies new settings (SIGHUP). The AgentX session is kept unless the socket changed; a new source replaces the
+   * Applies new settings (SIGHUP). The AgentX session is kept unless the socket or the context changed; a new source replaces the
    * old one from the next read; switching monotonic counters restarts counter tracking (every row's
    * discontinuity time moves to now, since its counters change meaning).
    */
@@ -116,7 +116,7 @@ export class Agent {
     if (next.intervalMs !== before.intervalMs || next.idleIntervalMs !== before.idleIntervalMs) this.poller.setCadence(cadence(next));
     this.notifier.configure(this.notifierOptions());
     if (next.monotonic !== before.monotonic) this.model.restartCounters(next.monotonic);
-    if (formatTransportAddress(next.address) !== formatTransportAddress(before.address)) {
+    if (formatTransportAddress(next.address) !== formatTransportAddress(before.address) || next.context !== before.context) {
       await this.session.stop();
       this.session = this.makeSession(next.address);
       this.session.start();
@@ -132,6 +132,7 @@ export class Agent {
     this.log.info(
       {
         socket: formatTransportAddress(next.address),
+        context: next.context,
         source: next.source,
         intervalMs: next.intervalMs,
         idleIntervalMs: next.idleIntervalMs,
@@ -166,6 +167,7 @@ export class Agent {
       description: `lvs-agentx ${this.options.version}: LVS-MIB for IPVS`,
       id: AGENT_ID,
       subtree: LVS_MIB_ROOT,
+      context: this.settings.context,
       pingIntervalMs: this.settings.pingIntervalMs,
       logger: this.options.logger,
       clock: this.clock,

@@ -59,6 +59,14 @@ Options (also config file keys, without the dashes; flags win):
                              default off)
       --metrics-reals true|false  per-real-server series on /metrics
                              (default true; false for very large tables)
+      --context NAME         register LVS-MIB in this SNMP context (snmpwalk -n
+                             NAME, or com2sec -Cn NAME in snmpd.conf); default:
+                             the default context
+      --netns NAME|PATH      the network namespace whose IPVS table is served
+                             (/run/netns/NAME or an nsfs path); the agent must be
+                             started inside it (lvs-agentx@NAME.service, or
+                             ip netns exec NAME) and exits 1 if it is not, or when
+                             the namespace is deleted under it
   -h, --help                 print this help and exit
   -V, --version              print the version and exit
 
@@ -130,6 +138,8 @@ const SETTING_OPTIONS = {
   'notification-limit': { type: 'string', expects: EXPECTED['notification-limit'] },
   'metrics-listen': { type: 'string', expects: EXPECTED['metrics-listen'] },
   'metrics-reals': { type: 'string', expects: EXPECTED['metrics-reals'] },
+  context: { type: 'string', expects: EXPECTED.context },
+  netns: { type: 'string', expects: EXPECTED.netns },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies OptionSpecs;

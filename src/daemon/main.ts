@@ -11,6 +11,7 @@ import type { Agent } from './agent.js';
 import { ExitCode, parseCommandLine, USAGE, UsageError, type CliCommand, type RunCommand } from './cli.js';
 import { readConfigFile } from './config-file.js';
 import { keepYoungGenerationSmall } from './heap.js';
+import { namespaceGuardedSource, namespaceProblem, startOutsideHint } from './netns.js';
 import { resolveSettings, SettingError, type Settings } from './settings.js';
 import { createSource } from './source-factory.js';
 
@@ -36,6 +37,8 @@ async function loadSettings(command: Pick<RunCommand, 'config' | 'flags'>): Prom
 /** One read of the configured source, for the commands that print what the agent would serve. */
 async function readOnce(command: Pick<RunCommand, 'config' | 'flags'>) {
   const settings = await loadSettings(command);
+  const problem = settings.netns === '' ? undefined : namespaceProblem(settings.netns);
+  if (problem !== undefined) throw new Error(`not in the network namespace --netns names: ${problem}; ${startOutsideHint(settings.netns)}`);
   const source = await createSource(settings.source);
   try {
     return await source.read();
@@ -51,18 +54,36 @@ async function runAgent(command: RunCommand, version: string): Promise<number> {
   const [{ Agent }, { createLogger }] = await Promise.all([import('./agent.js'), import('./logger.js')]);
   const settings = await loadSettings(command);
   const logger = createLogger(settings.logLevel);
+  // --netns: the process must already be in that namespace (netns.ts); checked before any source is opened, and
+  // before every read: a namespace deleted under the agent makes it exit 1, for systemd's Restart= to take over.
+  const netns = settings.netns;
+  if (netns !== '') {
+    const problem = namespaceProblem(netns);
+    if (problem !== undefined) {
+      logger.fatal({ netns, problem, hint: startOutsideHint(netns) }, 'not in the network namespace --netns names; not starting');
+      return ExitCode.failure;
+    }
+  }
+  let namespaceLost: (problem: string) => void = () => undefined;
+  const openSource = async (text: string): Promise<Source> => {
+    const opened = await createSource(text);
+    return netns === '' ? opened : namespaceGuardedSource(opened, netns, (problem) => namespaceLost(problem));
+  };
   let source: Source;
   try {
-    source = await createSource(settings.source);
+    source = await openSource(settings.source);
   } catch (err) {
     if (err instanceof UsageError) return usageFailure(err.message);
     logger.fatal({ err: (err as Error).message, source: settings.source }, 'cannot set up the source');
     return ExitCode.failure;
   }
   const agent = new Agent({ settings, source, logger, version });
-  logger.info({ version, source: source.name, intervalMs: settings.intervalMs, config: command.config.path }, 'lvs-agentx starting');
+  logger.info(
+    { version, source: source.name, intervalMs: settings.intervalMs, config: command.config.path, context: settings.context, netns },
+    'lvs-agentx starting',
+  );
   agent.start();
-  process.on('SIGHUP', () => void reload(agent, command, logger));
+  process.on('SIGHUP', () => void reload(agent, command, logger, netns, openSource));
   return new Promise<number>((resolve) => {
     let stopping = false;
     const shutdown = (signal: string): void => {
@@ -79,11 +100,23 @@ async function runAgent(command: RunCommand, version: string): Promise<number> {
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+    namespaceLost = (problem) => {
+      if (stopping) return;
+      stopping = true;
+      logger.fatal(
+        { netns, problem },
+        'the network namespace this agent serves is gone (or replaced); closing the AgentX session and exiting 1 for a restart into the current one',
+      );
+      agent.stop().then(
+        () => resolve(ExitCode.failure),
+        () => resolve(ExitCode.failure),
+      );
+    };
   });
 }
 
 /** SIGHUP: re-read the config file; a bad file is logged and the running configuration stays. */
-async function reload(agent: Agent, command: RunCommand, logger: Logger): Promise<void> {
+async function reload(agent: Agent, command: RunCommand, logger: Logger, netns: string, openSource: (text: string) => Promise<Source>): Promise<void> {
   let settings: Settings;
   try {
     settings = await loadSettings(command);
@@ -91,8 +124,13 @@ async function reload(agent: Agent, command: RunCommand, logger: Logger): Promis
     logger.error({ err: (err as Error).message }, 'SIGHUP: config not reloaded, keeping the running configuration');
     return;
   }
+  if (settings.netns !== netns) {
+    // The process cannot move to another namespace (netns.ts): the one it started in stays.
+    logger.error({ netns, wanted: settings.netns }, 'SIGHUP: netns applies at start only; restart the agent in the new namespace');
+    settings = { ...settings, netns };
+  }
   try {
-    await agent.reconfigure(settings, () => createSource(settings.source));
+    await agent.reconfigure(settings, () => openSource(settings.source));
   } catch (err) {
     logger.error({ err: (err as Error).message }, 'SIGHUP: could not apply the new configuration');
   }

@@ -2,6 +2,7 @@ import { DEFAULT_AGENTX_SOCKET, parseTransportAddress, TRANSPORT_FORMS, Transpor
 import { ListenAddressError, LISTEN_FORMS, parseListenAddress, type ListenAddress } from '../metrics/listen-address.js';
 import { quoted } from '../util/bounded-text.js';
 import { LOG_LEVELS, type LogLevel } from './log-level.js';
+import { netnsPath } from './netns.js';
 import { parseSourceSpec, SOURCE_FORMS, SourceSpecError } from './source-spec.js';
 
 /**
@@ -27,6 +28,10 @@ export interface Settings {
   readonly metricsListen: ListenAddress | undefined;
   /** Whether /metrics has per-real-server series (off for very large tables). */
   readonly metricsReals: boolean;
+  /** The SNMP context LVS-MIB is registered in; "" is the default context. */
+  readonly context: string;
+  /** The nsfs path of the network namespace the agent must be in (netns.ts); "" when not checked. */
+  readonly netns: string;
 }
 
 export const SETTING_KEYS = [
@@ -41,6 +46,8 @@ export const SETTING_KEYS = [
   'notification-limit',
   'metrics-listen',
   'metrics-reals',
+  'context',
+  'netns',
 ] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
@@ -66,6 +73,11 @@ const SECONDS = {
   'ping-interval': [1, 3600],
 } as const;
 const NOTIFICATION_LIMIT_MAX = 100000;
+/** An SNMP contextName is an SnmpAdminString of at most 32 octets (vacmContextName, RFC 3415); kept to printable ASCII. */
+const CONTEXT = /^[\x21-\x7e]{0,32}$/;
+/** A namespace NAME as `ip netns` makes them (a file name under /run/netns), or an absolute path of at most 4096 bytes. */
+const NETNS_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]{1,255}$/;
+const NETNS_PATH = /^\/[^\0]{0,4095}$/;
 
 /** What each setting accepts, in the words of its error messages (also for a flag given no value). */
 export const EXPECTED: Record<SettingKey, string> = {
@@ -80,6 +92,8 @@ export const EXPECTED: Record<SettingKey, string> = {
   'notification-limit': `a whole number from 0 to ${NOTIFICATION_LIMIT_MAX}`,
   'metrics-listen': LISTEN_FORMS,
   'metrics-reals': 'true or false',
+  context: 'an SNMP context name: up to 32 printable ASCII characters, no spaces (omit it for the default context)',
+  netns: 'a network namespace NAME (/run/netns/NAME, as ip netns names them) or the absolute path of one (such as /var/run/docker/netns/ingress_sbox)',
 };
 
 function secondsText(key: keyof typeof SECONDS): string {
@@ -99,6 +113,8 @@ export const DEFAULTS: Record<SettingKey, string | boolean> = {
   /** Off: no endpoint unless an address is set. */
   'metrics-listen': '',
   'metrics-reals': 'true',
+  context: '',
+  netns: '',
 };
 
 /** Whether a setting came from the command line (its origin is the flag: "--interval"). */
@@ -137,6 +153,19 @@ function boolean(key: SettingKey, raw: RawSetting): boolean {
   if (['true', 'yes', 'on', '1'].includes(t)) return true;
   if (['false', 'no', 'off', '0'].includes(t)) return false;
   fail(key, raw, EXPECTED[key]);
+}
+
+function matching(key: SettingKey, raw: RawSetting, pattern: RegExp): string {
+  const t = text(key, raw);
+  if (!pattern.test(t)) fail(key, raw, EXPECTED[key]);
+  return t;
+}
+
+function namespace(raw: RawSetting): string {
+  const t = text('netns', raw).trim();
+  if (t === '') return '';
+  if (!NETNS_NAME.test(t) && !(NETNS_PATH.test(t) && Buffer.byteLength(t) <= 4096)) fail('netns', raw, EXPECTED.netns);
+  return netnsPath(t);
 }
 
 /** Validates and merges: defaults, then `file`, then `flags`. */
@@ -179,6 +208,8 @@ export function resolveSettings(file: RawSettings, flags: RawSettings): Settings
     notificationLimit: integer('notification-limit', pick('notification-limit'), 0, NOTIFICATION_LIMIT_MAX),
     metricsListen: listenAddress(pick('metrics-listen')),
     metricsReals: boolean('metrics-reals', pick('metrics-reals')),
+    context: matching('context', pick('context'), CONTEXT),
+    netns: namespace(pick('netns')),
   };
 }
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +30,7 @@ const AGENTX_SOCKET = '/var/agentx/master';
 const CONFIG = '/etc/lvs-agentx/lvs-agentx.conf';
 const DROP_IN = '/etc/snmp/snmpd.conf.d/lvs-agentx.conf';
 const UNIT = '/usr/lib/systemd/system/lvs-agentx.service';
+const TEMPLATE = '/usr/lib/systemd/system/lvs-agentx@.service';
 const USER = 'lvs-agentx';
 // The environment systemd gives a service (no login shell, no HOME of its own).
 const SERVICE_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/nonexistent', LANG: 'C.UTF-8' };
@@ -64,6 +65,10 @@ describe.skipIf(!canRun)('Debian package', () => {
   let socketState: PathState | undefined;
   let snmpd: ConfiguredSnmpd | undefined;
   let agent: Daemon | undefined;
+  /** The agent config the serving test wrote (file: source, the socket), for the namespace instance too. */
+  let agentConfigPath = '';
+  /** A network namespace the instance test made (ip netns add), deleted in afterAll if the test did not. */
+  let netns = '';
   /** Every snmpd and agent the test started, stopped in afterAll whatever happened. */
   const started: { stop(): Promise<unknown> }[] = [];
 
@@ -102,6 +107,7 @@ describe.skipIf(!canRun)('Debian package', () => {
       if ((await run('getent', ['passwd', USER])).code === 0) await run('deluser', ['--system', '--quiet', USER]);
       if ((await run('getent', ['group', USER])).code === 0) await run('delgroup', ['--system', '--quiet', USER]);
     }
+    if (netns !== '') await run('ip', ['netns', 'del', netns]);
     socketState?.restore();
     dirState?.restore();
     if (work) rmSync(work, { recursive: true, force: true });
@@ -149,6 +155,7 @@ describe.skipIf(!canRun)('Debian package', () => {
       '/usr/lib/lvs-agentx/node_modules/net-snmp/package.json',
       '/usr/share/snmp/mibs/LVS-MIB.txt',
       UNIT,
+      TEMPLATE,
       CONFIG,
       DROP_IN,
       '/usr/share/doc/lvs-agentx/README.md',
@@ -266,6 +273,7 @@ describe.skipIf(!canRun)('Debian package', () => {
     const agentConfig = join(agentDir, 'lvs-agentx.conf');
     writeFileSync(agentConfig, active.join('\n'));
     chmodSync(agentConfig, 0o644);
+    agentConfigPath = agentConfig;
 
     // As lvs-agentx.service runs it: User=/Group=, AmbientCapabilities= and CapabilityBoundingSet= CAP_NET_ADMIN,
     // NoNewPrivileges=yes.
@@ -320,6 +328,143 @@ describe.skipIf(!canRun)('Debian package', () => {
     agent = undefined;
     await snmpd?.stop();
     snmpd = undefined;
+  });
+
+  it('ships a namespace template unit that systemd-analyze verifies as an instance', async () => {
+    // An instance is verified through a link named like one (systemd takes %i from the file name).
+    const dir = mkdtempSync(join(tmpdir(), 'lvs-agentx-unit-'));
+    try {
+      const instance = join(dir, 'lvs-agentx@blue.service');
+      symlinkSync(TEMPLATE, instance);
+      const verify = await run('systemd-analyze', ['verify', instance]);
+      expect(verify.code, verify.stderr).toBe(0);
+      expect(verify.stderr.split('\n').filter((l) => l.includes('lvs-agentx'))).toEqual([]);
+      const security = await run('systemd-analyze', ['security', '--offline=true', instance]);
+      const exposure = /Overall exposure level for lvs-agentx@blue\.service: ([\d.]+)/.exec(security.stdout);
+      console.info(exposure?.[0] ?? security.stdout);
+      expect(Number(exposure?.[1])).toBeLessThanOrEqual(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs an instance as lvs-agentx@NAME.service would: in namespace NAME, context NAME, read through the drop-in\'s com2sec -Cn and SNMPv3 lines', async () => {
+    const canNetns = (await run('ip', ['netns', 'list'])).code === 0 && (await run('nsenter', ['--version'])).code === 0;
+    if (!canNetns) {
+      console.warn('no ip netns or nsenter here: the namespace instance is not run');
+      return;
+    }
+    netns = `lvspkg${process.pid}`;
+    await must('ip', ['netns', 'add', netns]);
+
+    // The instance's unit lines, %i being the instance name; the [Service] values the test reproduces by hand.
+    const unit = readFileSync(TEMPLATE, 'utf8').replaceAll('%i', netns);
+    const service = unit.slice(unit.indexOf('[Service]'), unit.indexOf('[Install]'));
+    const value = (key: string): string => {
+      const lines = service.split('\n').filter((l) => l.startsWith(`${key}=`));
+      return (lines.at(-1) ?? '').slice(key.length + 1);
+    };
+    const nsPath = value('NetworkNamespacePath');
+    expect(nsPath).toBe(`/run/netns/${netns}`);
+    const words = value('ExecStart').split(' ');
+    expect(words).toEqual(['/usr/bin/lvs-agentx', '--config', CONFIG, '--netns', nsPath, '--context', netns]);
+    expect([value('User'), value('Group'), value('AmbientCapabilities'), value('CapabilityBoundingSet'), value('NoNewPrivileges')]).toEqual(
+      [USER, USER, 'CAP_NET_ADMIN', 'CAP_NET_ADMIN', 'yes'],
+    );
+    // The serving test's config (its file: source and socket) stands in for the installed one.
+    words[2] = agentConfigPath;
+
+    // snmpd: the test's main config, the package's drop-in, and the drop-in's commented namespace lines made active
+    // for this instance (blue -> the namespace's name), plus the SNMPv3 user they name.
+    const port = await freeUdpPort();
+    const snmpdDir = join(work, 'snmpd-netns');
+    mkdirSync(snmpdDir);
+    const documented = readFileSync(DROP_IN, 'utf8')
+      .split('\n')
+      .filter((l) => /^#(com2sec|group|access) /.test(l))
+      .map((l) => l.slice(1).replaceAll('blue', netns));
+    expect(documented.length, 'documented com2sec/group/access lines').toBe(5);
+    const mainConfig = join(snmpdDir, 'snmpd.conf');
+    writeFileSync(
+      mainConfig,
+      [
+        `agentaddress udp:127.0.0.1:${port}`,
+        'rocommunity  public default -V systemonly',
+        'view   systemonly  included   .1.3.6.1.2.1.1',
+        'dontLogTCPWrappersConnects yes',
+        ...(useDefaultSocket ? [] : [`agentXSocket unix:${agentSocket}`]),
+        'includeDir /etc/snmp/snmpd.conf.d',
+        'createUser lvsmon SHA lvs-package-test-1 AES lvs-package-test-1',
+        ...documented,
+        '',
+      ].join('\n'),
+    );
+    const nsSnmpd = await ConfiguredSnmpd.start(mainConfig, port, snmpdDir);
+    started.push(nsSnmpd);
+
+    // systemd's NetworkNamespacePath= (as root, before dropping privileges), then User=, capabilities, NoNewPrivileges=.
+    const instance = new Daemon(
+      spawn(
+        'nsenter',
+        [
+          `--net=${nsPath}`,
+          'setpriv', `--reuid=${USER}`, `--regid=${USER}`, '--init-groups',
+          '--inh-caps=-all,+net_admin', '--ambient-caps=-all,+net_admin', '--bounding-set=-all,+net_admin',
+          '--no-new-privs',
+          ...words,
+        ],
+        { env: SERVICE_ENV, cwd: '/', stdio: ['ignore', 'ignore', 'pipe'] },
+      ),
+    );
+    started.push(instance);
+    const first = fixture.services[0] as Record<string, unknown>;
+    const probe = `${ROOT_OID}.17.1.2${stringIndex(serviceNameOf(first))}`;
+    const community = `lvs-${netns}`;
+    await waitFor(
+      'instance not serving its context',
+      async () => {
+        if (!instance.alive) throw new Error(`instance exited (${instance.child.exitCode}):\n${instance.log.join('')}`);
+        const r = await run('snmpget', ['-v2c', '-c', community, '-t', '0.3', '-r', '0', '-On', nsSnmpd.target, probe]);
+        return r.code === 0 && /STRING/.test(r.stdout);
+      },
+      15_000,
+      () => instance.log.join(''),
+    );
+    // In the namespace: /proc/PID/ns/net is the nsfs file ip netns bind-mounted.
+    // nsenter, setpriv and the wrapper each exec the next: the agent keeps the spawned process id.
+    expect(statSync(`/proc/${instance.child.pid as number}/ns/net`).ino).toBe(statSync(nsPath).ino);
+
+    const schedulers = async (args: readonly string[]): Promise<string[]> =>
+      parseVarBinds((await snmp('snmpwalk', [...args, '-On', nsSnmpd.target, `${ROOT_OID}.17.1.2`])).stdout)
+        .filter((v) => v.oid.startsWith(`${ROOT_OID}.17.1.2.`))
+        .map((v) => v.oid);
+    const expected = fixture.services.map((s) => `${ROOT_OID}.17.1.2${stringIndex(serviceNameOf(s))}`).sort();
+    expect((await schedulers(['-v2c', '-c', community])).sort()).toEqual(expected);
+    const v3 = ['-v3', '-l', 'authPriv', '-u', 'lvsmon', '-a', 'SHA', '-A', 'lvs-package-test-1', '-x', 'AES', '-X', 'lvs-package-test-1'];
+    expect((await schedulers([...v3, '-n', netns])).sort()).toEqual(expected);
+    // Nothing of it in the default context (no lvs-agentx.service runs now).
+    expect(await schedulers(['-v2c', '-c', 'public'])).toEqual([]);
+    expect(await schedulers([...v3, '-n', ''])).toEqual([]);
+
+    // ip netns del under the running instance: one line, exit 1 (Restart=on-failure takes over under systemd).
+    await must('ip', ['netns', 'del', netns]);
+    netns = '';
+    // The check runs before a read; requests make reads (the config's interval is 1 s).
+    const deadline = Date.now() + 15_000;
+    while (instance.alive && Date.now() < deadline) {
+      await run('snmpget', ['-v2c', '-c', community, '-t', '0.3', '-r', '0', nsSnmpd.target, probe]);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const code = await Promise.race([instance.exited(), new Promise((r) => setTimeout(() => r('still running'), 1000))]);
+    expect(code, instance.log.join('')).toBe(1);
+    const fatal = instance.log
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .filter((l) => l.level >= 50);
+    expect(fatal.map((l) => l.msg)).toEqual([expect.stringMatching(/^the network namespace this agent serves is gone/)]);
+    await nsSnmpd.stop();
   });
 
   it('removes its files but keeps config, drop-in and user until purged', async () => {

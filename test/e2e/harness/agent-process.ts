@@ -24,6 +24,11 @@ export class AgentProcess {
     return new AgentProcess(child);
   }
 
+  /** An agent started some other way (through ip netns exec, say): its stderr read as the log. */
+  static wrap(child: ChildProcess): AgentProcess {
+    return new AgentProcess(child);
+  }
+
   get alive(): boolean {
     return this.child.exitCode === null && this.child.signalCode === null;
   }

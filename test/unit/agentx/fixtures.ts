@@ -323,6 +323,139 @@ export const goldens: readonly Golden[] = [
       00000007 6c 76 73 2d 63 74 78 00   # context "lvs-ctx", 1 byte padding
     `,
   },
+  // Requests in a non-default context, as Net-SNMP's master sends them for a registration made in one
+  // (agent/mibgroup/agentx/master.c copies the registration's context into every request it forwards):
+  // the context sits between the header and the body, padded to 4 bytes.
+  {
+    name: 'Get in context "ns-a"',
+    pdu: {
+      type: PduType.Get,
+      sessionId: 7,
+      transactionId: 110,
+      packetId: 210,
+      context: utf8('ns-a'),
+      ranges: [{ start: lvs(1, 0), include: false, end: [] }],
+    },
+    hex: `
+      01 05 18 00   # flags NETWORK_BYTE_ORDER | NON_DEFAULT_CONTEXT
+      00000007 0000006e 000000d2 00000024   # transactionID 110, packetID 210, payload_length 36
+      00000004 6e 73 2d 61   # context "ns-a": 4 bytes, no padding
+      05 04 00 00 00000001 00002021 00001267 00000001 00000000   # start lvsVersion.0, include 0
+      00 00 00 00   # end: the null OID
+    `,
+  },
+  {
+    name: 'GetNext in context "docker-ingress_sbox"',
+    pdu: {
+      type: PduType.GetNext,
+      sessionId: 7,
+      transactionId: 111,
+      packetId: 211,
+      context: utf8('docker-ingress_sbox'),
+      ranges: [{ start: lvs(17), include: true, end: lvs(18) }],
+    },
+    hex: `
+      01 06 18 00   # flags NETWORK_BYTE_ORDER | NON_DEFAULT_CONTEXT
+      00000007 0000006f 000000d3 00000040   # payload_length 64
+      00000013      # context length 19
+      64 6f 63 6b 65 72 2d 69 6e 67 72 65 73 73 5f 73 62 6f 78 00   # "docker-ingress_sbox", 1 byte padding
+      04 04 01 00 00000001 00002021 00001267 00000011   # start lvs-mib.17, include 1
+      04 04 00 00 00000001 00002021 00001267 00000012   # end lvs-mib.18
+    `,
+  },
+  {
+    name: 'GetBulk in context "ns-b"',
+    pdu: {
+      type: PduType.GetBulk,
+      sessionId: 7,
+      transactionId: 112,
+      packetId: 212,
+      context: utf8('ns-b'),
+      nonRepeaters: 0,
+      maxRepetitions: 5,
+      ranges: [{ start: lvs(18), include: false, end: [] }],
+    },
+    hex: `
+      01 07 18 00 00000007 00000070 000000d4 00000024   # payload_length 36
+      00000004 6e 73 2d 62   # context "ns-b"
+      0000 0005     # g.non_repeaters 0, g.max_repetitions 5
+      04 04 00 00 00000001 00002021 00001267 00000012
+      00 00 00 00
+    `,
+  },
+  {
+    name: 'TestSet in context "x"',
+    pdu: {
+      type: PduType.TestSet,
+      sessionId: 7,
+      transactionId: 113,
+      packetId: 213,
+      context: utf8('x'),
+      varbinds: [{ name: lvs(4, 0), value: { type: ValueType.Integer, value: 1 } }],
+    },
+    hex: `
+      01 08 18 00 00000007 00000071 000000d5 00000028   # payload_length 40
+      00000001 78 00 00 00   # context "x", 3 bytes padding
+      0002 0000
+      05 04 00 00 00000001 00002021 00001267 00000004 00000000
+      00000001
+    `,
+  },
+  {
+    name: 'Unregister in context "ns-a"',
+    pdu: {
+      type: PduType.Unregister,
+      sessionId: 7,
+      transactionId: 0,
+      packetId: 8,
+      context: utf8('ns-a'),
+      priority: 127,
+      rangeSubid: 0,
+      subtree: lvs(),
+    },
+    hex: `
+      01 04 18 00 00000007 00000000 00000008 0000001c   # payload_length 28
+      00000004 6e 73 2d 61   # context "ns-a"
+      00 7f 00 00
+      03 04 00 00 00000001 00002021 00001267
+    `,
+  },
+  {
+    name: 'Notify in context "ns-a"',
+    pdu: {
+      type: PduType.Notify,
+      sessionId: 7,
+      transactionId: 0,
+      packetId: 9,
+      context: utf8('ns-a'),
+      varbinds: [{ name: [1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0], value: { type: ValueType.ObjectIdentifier, value: lvs(0, 1) } }],
+    },
+    hex: `
+      01 0c 18 00 00000007 00000000 00000009 00000040   # payload_length 64
+      00000004 6e 73 2d 61   # context "ns-a"
+      0006 0000
+      06 06 00 00 00000003 00000001 00000001 00000004 00000001 00000000   # snmpTrapOID.0
+      05 04 00 00 00000001 00002021 00001267 00000000 00000001            # lvs-mib.0.1
+    `,
+  },
+  {
+    name: 'Response unsupportedContext',
+    pdu: {
+      type: PduType.Response,
+      sessionId: 7,
+      transactionId: 110,
+      packetId: 210,
+      sysUpTime: 500,
+      error: ResponseError.unsupportedContext,
+      index: 0,
+      varbinds: [],
+    },
+    hex: `
+      01 12 10 00 00000007 0000006e 000000d2 00000008   # a Response never carries a context
+      000001f4      # res.sysUpTime 500
+      0106 0000     # res.error unsupportedContext (262), res.index 0
+    `,
+  },
   everyValueType,
   {
     name: 'Response with an error and no varbinds',

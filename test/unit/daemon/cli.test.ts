@@ -19,6 +19,8 @@ describe('command line', () => {
       notificationLimit: 60,
       metricsListen: undefined,
       metricsReals: true,
+      context: '',
+      netns: '',
     });
   });
 
