@@ -170,6 +170,8 @@ install -m 0644 "$SRC/packaging/lvs-agentx.conf" "$ROOT/etc/$PACKAGE/lvs-agentx.
 install -m 0644 "$SRC/packaging/snmpd.conf.d/lvs-agentx.conf" "$ROOT/etc/snmp/snmpd.conf.d/lvs-agentx.conf"
 install -m 0644 "$SRC/README.md" "$DOC/README.md"
 install -m 0644 "$SRC/packaging/README.md" "$DOC/README.Debian"
+# The Zabbix template (importable by Zabbix 6.0 and later) and its notes.
+install -D -m 0644 -t "$ROOT/usr/share/$PACKAGE/zabbix" "$SRC/packaging/zabbix/lvs-agentx.yaml" "$SRC/packaging/zabbix/README.md"
 
 # copyright: the project's licence, then every bundled npm package with the licence its package.json declares and
 # where its own licence text is in the installed tree.

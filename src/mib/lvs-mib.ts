@@ -151,6 +151,14 @@ function statsColumns<Row>(
   ];
 }
 
+/**
+ * lvsRealDisplayName: "TCP/10.0.0.1:80 -> 10.0.1.1:80", as `ipvsadm -Ln` lists a real under its service. Both
+ * names, since a real server's name is unique only within its service; neither contains " -> ".
+ */
+export function realDisplayName(service: string, real: string): string {
+  return `${service} -> ${real}`;
+}
+
 function bySubid<Row>(columns: ColumnDef<Row>[]): readonly ColumnDef<Row>[] {
   return columns.sort((a, b) => a.subid - b.subid);
 }
@@ -187,6 +195,7 @@ export const SERVICE_COLUMNS: readonly ColumnDef<ServiceRow>[] = bySubid<Service
   { name: 'lvsServiceInactiveConns', subid: 27, value: (r) => gauge32(r.inactiveConns) },
   { name: 'lvsServicePersistConns', subid: 28, value: (r) => gauge32(r.persistentConns) },
   { name: 'lvsServiceDiscontinuityTime', subid: 37, value: (r, ts) => timeTicks(ts(r.discontinuityAt)) },
+  { name: 'lvsServiceDisplayName', subid: 38, value: (r) => displayString(r.name) },
 ]);
 
 /** lvsRealTable columns (lvsRealEntry), ascending. Column 17, lvsRealName, is the not-accessible index. */
@@ -207,4 +216,5 @@ export const REAL_COLUMNS: readonly ColumnDef<RealRow>[] = bySubid<RealRow>([
   { name: 'lvsRealTunnelPort', subid: 26, value: (r) => unsigned32(r.real.tunnelPort ?? 0) },
   { name: 'lvsRealTunnelFlags', subid: 27, value: (r) => bits(tunnelFlagBits(r.real.tunnelFlags ?? 0), 3) },
   { name: 'lvsRealDiscontinuityTime', subid: 36, value: (r, ts) => timeTicks(ts(r.discontinuityAt)) },
+  { name: 'lvsRealDisplayName', subid: 37, value: (r) => displayString(realDisplayName(r.service.name, r.name)) },
 ]);

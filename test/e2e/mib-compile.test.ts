@@ -83,6 +83,7 @@ const EXPECTED: ReadonlyArray<readonly [name: string, suffix: string]> = [
   ['lvsServiceHCRateInBPS', '17.1.35'],
   ['lvsServiceHCRateOutBPS', '17.1.36'],
   ['lvsServiceDiscontinuityTime', '17.1.37'],
+  ['lvsServiceDisplayName', '17.1.38'],
   // lvsRealTable
   ['lvsRealTable', '18'],
   ['lvsRealEntry', '18.1'],
@@ -120,6 +121,7 @@ const EXPECTED: ReadonlyArray<readonly [name: string, suffix: string]> = [
   ['lvsRealHCRateInBPS', '18.1.34'],
   ['lvsRealHCRateOutBPS', '18.1.35'],
   ['lvsRealDiscontinuityTime', '18.1.36'],
+  ['lvsRealDisplayName', '18.1.37'],
   // Conformance and the notification root
   ['lvsConformance', '19'],
   ['lvsCompliances', '19.1'],
@@ -136,6 +138,8 @@ const EXPECTED: ReadonlyArray<readonly [name: string, suffix: string]> = [
   ['lvsRealHCGroup', '19.2.9'],
   ['lvsNotifyObjectsGroup', '19.2.10'],
   ['lvsNotificationGroup', '19.2.11'],
+  ['lvsServiceNameGroup', '19.2.12'],
+  ['lvsRealNameGroup', '19.2.13'],
   ['lvsNotifications', '20'],
   ['lvsNotificationPrefix', '20.0'],
   ['lvsServiceAdded', '20.0.1'],

@@ -90,6 +90,7 @@ export function compareWithIpvsadm(rows: LvsRows, read: ListingReader, c: Checks
     eq(24, 'PersistPrefixLen', num(col(24)), v6 ? BigInt(o.mask ?? 128) : prefixOf(o.mask ?? '255.255.255.255'));
     eq(25, 'PeName', text(col(25)), o.pe ?? '');
     eq(9, 'NumDests', num(col(9)), BigInt(svc.reals.size));
+    eq(38, 'DisplayName (the index as a value)', text(col(38)), name);
     // Counters: HC columns are the full 64 bits, the 2001 Counter32 columns the low 32 bits.
     ['Conns', 'InPkts', 'OutPkts'].forEach((n, i) => {
       eq(29 + i, `HCStats${n}`, num(col(29 + i)), st[i]);
@@ -142,6 +143,7 @@ export function compareWithIpvsadm(rows: LvsRows, read: ListingReader, c: Checks
 
       req(3, 'Addr', rc(3)?.value, rv6 ? '0.0.0.0' : raddr[1]);
       req(4, 'Port', num(rc(4)), BigInt(raddr[2]!));
+      req(37, 'DisplayName (service -> real)', text(rc(37)), `${name} -> ${rname}`);
       req(18, 'AddrType', num(rc(18)), rv6 ? 2n : 1n);
       req(5, 'Flags (forwarding)', num(rc(5)), FORWARD[f[0]!]);
       req(6, 'Weight', num(rc(6)), BigInt(f[1]!));

@@ -162,6 +162,8 @@ describe.skipIf(!canRun)('Debian package', () => {
       '/usr/share/doc/lvs-agentx/README.Debian',
       '/usr/share/doc/lvs-agentx/copyright',
       '/usr/share/doc/lvs-agentx/changelog.Debian.gz',
+      '/usr/share/lvs-agentx/zabbix/lvs-agentx.yaml',
+      '/usr/share/lvs-agentx/zabbix/README.md',
     ]) {
       expect(files.has(f), f).toBe(true);
     }
@@ -482,6 +484,7 @@ describe.skipIf(!canRun)('Debian package', () => {
     '/usr/bin/lvs-agentx',
     '/usr/lib/lvs-agentx',
     '/usr/share/doc/lvs-agentx',
+    '/usr/share/lvs-agentx',
     '/usr/share/snmp/mibs/LVS-MIB.txt',
     UNIT,
     '/etc/lvs-agentx',

@@ -153,11 +153,13 @@ export function expectedVarBinds(doc: Doc, agent: { source: string }): Map<strin
       [26, gauge(reals.reduce((a, r) => a + Number(r.activeConns ?? 0), 0))],
       [27, gauge(reals.reduce((a, r) => a + Number(r.inactiveConns ?? 0), 0))],
       [28, gauge(reals.reduce((a, r) => a + Number(r.persistentConns ?? 0), 0))],
+      [38, strHex(name)],
     ]);
     for (const [c, v] of col) out.set(`${ROOT}.17.1.${c}${idx}`, v);
 
     for (const r of reals) {
-      const ridx = idx + stringIndex(realNameOf(r));
+      const realName = realNameOf(r);
+      const ridx = idx + stringIndex(realName);
       const rv6 = String(r.address).includes(':');
       const raddr = rv6 ? ipv6Bytes(String(r.address)) : ipv4Bytes(String(r.address));
       const tflags = Number(r.tunnelFlags ?? 0);
@@ -178,6 +180,8 @@ export function expectedVarBinds(doc: Doc, agent: { source: string }): Map<strin
         [25, int(({ ipip: 0, gue: 1, gre: 2 } as Record<string, number>)[String(r.tunnelType ?? 'ipip')] as number)],
         [26, gauge(Number(r.tunnelPort ?? 0))],
         [27, { type: 'Hex-STRING', value: hex([tbits]) }],
+        // lvsRealDisplayName: both names, as ipvsadm -Ln lists a real under its service
+        [37, strHex(`${name} -> ${realName}`)],
       ]);
       for (const [c, v] of rc) out.set(`${ROOT}.18.1.${c}${ridx}`, v);
     }

@@ -53,4 +53,28 @@ describe('LVS-MIB values', () => {
     // checksum(1) and remoteChecksum(2): 0110 0000; remoteChecksum(2): 0010 0000; noChecksum(0): 1000 0000
     expect(realValues('lvsRealTunnelFlags').map((v) => 'value' in v && v.value)).toEqual([0x60, 0x20, 0x80].map((b) => new Uint8Array([b])));
   });
+
+  it('lvsServiceDisplayName is the index text; lvsRealDisplayName is the service name, " -> ", the real name', () => {
+    const text = (v: Value): string => ('value' in v && v.value instanceof Uint8Array ? Buffer.from(v.value).toString('latin1') : `not octets: ${v.type}`);
+    expect(serviceValue('lvsServiceDisplayName').type).toBe(ValueType.OctetString);
+    expect(text(serviceValue('lvsServiceDisplayName'))).toBe('SCTP/10.0.0.1:9000');
+    expect(realValues('lvsRealDisplayName').map(text)).toEqual([
+      'SCTP/10.0.0.1:9000 -> 10.0.0.2:9000',
+      'SCTP/10.0.0.1:9000 -> 10.0.0.3:9000',
+      'SCTP/10.0.0.1:9000 -> 10.0.0.4:9000',
+    ]);
+    const v6 = buildRows(
+      snapshotFromJson({
+        info: INFO,
+        services: [{ fwmark: 7, family: 'inet6', reals: [{ address: '2001:0db8:0:0:0:0:0:2', port: 0 }] }],
+      }),
+    );
+    const col = REAL_COLUMNS.find((c) => c.name === 'lvsRealDisplayName')!;
+    expect(text(col.value(v6.reals[0]!, () => 0))).toBe('FWM6/7 -> [2001:db8::2]:0');
+  });
+
+  it('the name columns are the last of each entry', () => {
+    expect(SERVICE_COLUMNS.at(-1)).toMatchObject({ name: 'lvsServiceDisplayName', subid: 38 });
+    expect(REAL_COLUMNS.at(-1)).toMatchObject({ name: 'lvsRealDisplayName', subid: 37 });
+  });
 });

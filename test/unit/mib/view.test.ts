@@ -137,6 +137,23 @@ describe('values', () => {
     expect(col(35)).toEqual({ type: ValueType.Counter64, value: stats.inBps });
   });
 
+  it('the name columns: Get gives the text, and GetNext goes from the last row of the column before to their first row', () => {
+    const rows = buildRows(snapshot);
+    const [first, last] = [rows.services[0]!, rows.services.at(-1)!];
+    expect(col(38)).toEqual({ type: ValueType.OctetString, value: Buffer.from('TCP/10.0.0.1:80') });
+    expect(view.getNext([...ROOT, 17, 1, 37, ...rowIndex(last)], false, [])).toEqual({
+      name: [...ROOT, 17, 1, 38, ...rowIndex(first)],
+      value: { type: ValueType.OctetString, value: Buffer.from(first.name) },
+    });
+    const [rfirst, rlast] = [rows.reals[0]!, rows.reals.at(-1)!];
+    expect(view.getNext([...ROOT, 18, 1, 36, ...rowIndex(rlast)], false, [])).toEqual({
+      name: [...ROOT, 18, 1, 37, ...rowIndex(rfirst)],
+      value: { type: ValueType.OctetString, value: Buffer.from(`${rfirst.service.name} -> ${rfirst.name}`) },
+    });
+    // The last instance of the MIB is now the last real's name.
+    expect(view.getNext([...ROOT, 18, 1, 37, ...rowIndex(rlast)], false, []).value.type).toBe(ValueType.EndOfMibView);
+  });
+
   it('TimeStamps come from the discontinuity lookup through the master timebase', () => {
     expect(col(37)).toEqual({ type: ValueType.TimeTicks, value: 50 });
     expect(view.get([...ROOT, 10, 0])).toEqual({ type: ValueType.TimeTicks, value: 100 });
