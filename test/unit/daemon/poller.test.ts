@@ -54,6 +54,47 @@ function capture(): { log: pino.Logger; lines: () => { level: number; msg: strin
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('Poller', () => {
+  it('says ok only once the view made of a read serves: while it is being built the previous status stands', async () => {
+    const { log } = capture();
+    const src = new ManualSource();
+    let finishBuild: (() => void) | undefined;
+    const seenDuringBuild: string[] = [];
+    const poller = new Poller(src, 1, log, (r) => {
+      seenDuringBuild.push(poller.status.status);
+      expect(r.snapshot.services).toHaveLength(2);
+      return new Promise<void>((resolve) => (finishBuild = resolve));
+    });
+    poller.start();
+    src.succeed();
+    await tick();
+    // The first read is being folded in: the empty view of "no data" still serves, and says so.
+    expect(seenDuringBuild).toEqual(['noData']);
+    expect(poller.status).toMatchObject({ status: 'noData', lastReadAt: undefined });
+    finishBuild?.();
+    await tick();
+    expect(poller.status.status).toBe('ok');
+    expect(poller.status.lastReadAt).toBeGreaterThan(0);
+    await poller.stop();
+  });
+
+  it('a view that cannot be built leaves the status stale with the reason, not ok', async () => {
+    const { log } = capture();
+    const src = new ManualSource();
+    let builds = 0;
+    const poller = new Poller(src, 1, log, async () => {
+      if (++builds === 2) throw new Error('out of memory');
+    });
+    poller.start();
+    src.succeed();
+    await tick();
+    expect(poller.status.status).toBe('ok');
+    await new Promise((r) => setTimeout(r, 5));
+    src.succeed();
+    await tick();
+    expect(poller.status).toMatchObject({ status: 'stale', lastError: 'building the view: out of memory' });
+    await poller.stop();
+  });
+
   it('logs a failing source once, counts every failure, serves stale, and logs the recovery once', async () => {
     const { log, lines } = capture();
     const src = new ManualSource();
