@@ -180,13 +180,13 @@ export class NetlinkSource implements Source {
       // own already, so the slicer is asked only every DEST_SLICE_CHECK services: a clock read where asking after
       // each would cost 10,000 (and a needless extra turn every slice); it still bounds a transport that answers
       // without a turn.
-      const list = [...entries.values()];
+      const list = [...entries];
       const window: Promise<Uint8Array[]>[] = new Array<Promise<Uint8Array[]>>(DEST_WINDOW);
       let asked = 0;
       const askDests = (i: number): void => {
-        const entry = list[i] as ServiceEntry;
+        const [name, entry] = list[i] as [string, ServiceEntry];
         const socket = dests[i % dests.length] as GenlTransport;
-        step = `IPVS_CMD_GET_DEST ${serviceName(entry.key)}`;
+        step = `IPVS_CMD_GET_DEST ${name}`;
         const reply = socket.request(buildGetDests(family, entry.key, this.order), step);
         // Awaited in its turn below; until then a failure must not count as unhandled (it ends the read then).
         reply.catch(() => undefined);
@@ -198,8 +198,8 @@ export class NetlinkSource implements Source {
         // Nothing more is asked once close() was called (the poller's stop()): the read is abandoned.
         for (; asked < list.length && asked < i + DEST_WINDOW && !this.closed; asked++) askDests(asked);
         if (this.closed) throw new Error('ipvs: netlink source closed during the read');
-        const entry = list[i] as ServiceEntry;
-        step = `IPVS_CMD_GET_DEST ${serviceName(entry.key)}`;
+        const [name, entry] = list[i] as [string, ServiceEntry];
+        step = `IPVS_CMD_GET_DEST ${name}`;
         const reals = new RealList();
         for (const m of await (window[i % DEST_WINDOW] as Promise<Uint8Array[]>)) {
           reals.add(decodeDestMessage(m, this.order, entry.key.family));
