@@ -5,6 +5,24 @@
  */
 export const CHUNK_BYTES = 64 * 1024;
 
+/**
+ * Page buffers come back once the socket has taken them (releaseChunk, from the server's write callback) and serve
+ * the next ones. A page of 10,000 × 10 with per-real series is 2,100 buffers; fresh ones for every scrape raised
+ * the agent's RSS by about 30 MiB a scrape (to 337 MiB after six) until V8 got round to collecting them.
+ */
+const POOL_LIMIT = 32;
+const pool: Buffer[] = [];
+
+function newChunk(): Buffer {
+  return pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+}
+
+/** Gives back a buffer that take() returned, once nothing reads it any more (the socket has written it). */
+export function releaseChunk(chunk: Buffer): void {
+  if (chunk.byteOffset !== 0 || chunk.buffer.byteLength !== CHUNK_BYTES || pool.length >= POOL_LIMIT) return;
+  pool.push(Buffer.from(chunk.buffer, 0, CHUNK_BYTES));
+}
+
 /** Label sets of many rows as one buffer and their offsets: each row's set is copied into the page, never re-made. */
 export interface LabelBytes {
   readonly bytes: Buffer;
@@ -45,7 +63,7 @@ const CLOSE_SPACE = Buffer.from('} ');
 const NEWLINE = 0x0a;
 
 export class PageWriter {
-  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private chunk = newChunk();
   private used = 0;
   private done: Buffer[] = [];
   private total = 0;
@@ -134,7 +152,7 @@ export class PageWriter {
     if (this.used === 0) return;
     this.done.push(this.chunk.subarray(0, this.used));
     this.total += this.used;
-    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.chunk = newChunk();
     this.used = 0;
   }
 }

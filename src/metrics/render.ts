@@ -89,14 +89,27 @@ function* families<Row extends ServiceRow | RealRow>(out: PageWriter, format: Ex
   }
 }
 
-/** Every row's label set, made once per page and copied into each family's samples. */
-function* labelsOf<Row>(rows: readonly Row[], labels: (row: Row) => string): Generator<void, LabelBytes> {
+/**
+ * Label bytes by the rows array they were made for. The table model keeps its row arrays from read to read while
+ * no key comes or goes (and makes new ones when one does), and a row's labels are fixed by its identity: so the
+ * labels are made once per shape of the table, not once per scrape. Made per scrape they were most of a scrape's
+ * garbage (about 22 MiB of heap for a 10,000 x 10 page, old generation that V8 collected only now and then: RSS
+ * rose by 30 MiB a scrape to 340 MiB).
+ */
+const labelCache = new WeakMap<readonly object[], LabelBytes>();
+
+/** Every row's label set, copied into each family's samples. */
+function* labelsOf<Row extends object>(rows: readonly Row[], labels: (row: Row) => string): Generator<void, LabelBytes> {
+  const cached = labelCache.get(rows);
+  if (cached !== undefined && cached.offsets.length === rows.length + 1) return cached;
   const sets = new Array<string>(rows.length);
   for (let i = 0; i < rows.length; i++) {
     sets[i] = labels(rows[i] as Row);
     if (i % ROWS_PER_STEP === ROWS_PER_STEP - 1) yield;
   }
-  return yield* labelBytesSteps(sets);
+  const made = yield* labelBytesSteps(sets);
+  labelCache.set(rows, made);
+  return made;
 }
 
 /**

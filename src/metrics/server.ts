@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { CONTENT_TYPE, negotiateFormat, type ExpositionFormat } from './format.js';
 import { formatListenAddress, type ListenAddress } from './listen-address.js';
 import type { PageSink } from './scraper.js';
+import { releaseChunk } from './page-writer.js';
 
 /**
  * The HTTP side of the metrics endpoint (node:http): GET or HEAD /metrics, 404 for any other path, 405 for any
@@ -77,7 +78,7 @@ export class MetricsServer {
       const sink: PageSink = {
         write: (chunk) => {
           if (!res.headersSent) res.writeHead(200, { 'Content-Type': CONTENT_TYPE[format] });
-          return res.write(chunk) ? undefined : drained(res, this.log);
+          return res.write(chunk, () => releaseChunk(chunk)) ? undefined : drained(res, this.log);
         },
         get closed() {
           return res.destroyed;

@@ -106,4 +106,33 @@ describe('metrics page', () => {
       }
     }
   });
+
+  it('labels stay right as the same model reads again: same keys, a key swapped for another, a real moved', () => {
+    const model = new TableModel({ monotonic: false });
+    const table = (services: { address: string; reals: string[] }[]): ReturnType<typeof snapshotFromJson> =>
+      snapshotFromJson({
+        info: SMALL_TABLE.info,
+        services: services.map((s) => ({ protocol: 'tcp', address: s.address, port: 80, scheduler: 'rr', reals: s.reals.map((r) => ({ address: r, port: 80, weight: 1 })) })),
+      });
+    const page = (): string => renderPage({ rows: model.rows, status: STATUS, now: 0, reals: true }, 'prometheus').toString('utf8');
+    const fresh = (): string => {
+      // The same table read by a model of its own: nothing cached from earlier reads.
+      const rows = new TableModel({ monotonic: false }).update(lastTable, 0).rows;
+      return renderPage({ rows, status: STATUS, now: 0, reals: true }, 'prometheus').toString('utf8');
+    };
+    let lastTable = table([{ address: '10.0.0.1', reals: ['10.1.0.1', '10.1.0.2'] }, { address: '10.0.0.2', reals: ['10.2.0.1'] }]);
+    model.update(lastTable, 1);
+    expect(page()).toBe(fresh());
+    model.update(lastTable, 2); // same keys: the cached labels serve
+    expect(page()).toBe(fresh());
+    // One service swapped for another, one real for another: as many rows as before, other names.
+    lastTable = table([{ address: '10.0.0.1', reals: ['10.1.0.1', '10.1.0.9'] }, { address: '10.0.0.3', reals: ['10.2.0.1'] }]);
+    model.update(lastTable, 3);
+    const after = page();
+    expect(after).toBe(fresh());
+    expect(after).toContain('service="TCP/10.0.0.3:80"');
+    expect(after).not.toContain('TCP/10.0.0.2:80');
+    expect(after).toContain('real="10.1.0.9:80"');
+    expect(after).not.toContain('10.1.0.2:80');
+  });
 });

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExpositionFormat } from '../../../src/metrics/format.js';
 import type { PageSink } from '../../../src/metrics/scraper.js';
+import { CHUNK_BYTES, PageWriter } from '../../../src/metrics/page-writer.js';
 import { MetricsServer } from '../../../src/metrics/server.js';
 
 const log = pino({ level: 'silent' });
@@ -103,5 +104,44 @@ describe('metrics HTTP server', () => {
     const taken = new MetricsServer({ host: '127.0.0.1', port: server.port }, page, log);
     expect(await taken.start()).toBe(false);
     await taken.stop();
+  });
+
+  it('reuses page buffers only after the socket has written them: slow and fast clients at once get whole pages', async () => {
+    // 400 buffers (26 MB) of distinct lines per page, more than loopback's socket buffers hold, so that the socket
+    // keeps a stalled client's buffers: one handed out again too early would show in that client's body.
+    const lines = (n: number): string => `line ${String(n).padStart(8, '0')} ${'x'.repeat(85)}\n`;
+    const expected = Array.from({ length: (400 * CHUNK_BYTES) / 100 }, (_, n) => lines(n)).join('');
+    const big = async (_format: ExpositionFormat, sink: PageSink): Promise<void> => {
+      const out = new PageWriter();
+      let n = 0;
+      while (out.size < expected.length) {
+        out.text(lines(n++));
+        for (const chunk of out.take()) await sink.write(chunk);
+      }
+      for (const chunk of out.take(true)) await sink.write(chunk);
+    };
+    const bigServer = new MetricsServer({ host: '127.0.0.1', port: 0 }, big, log);
+    expect(await bigServer.start()).toBe(true);
+    try {
+      const fetchPage = (stallMs: number): Promise<string> =>
+        new Promise((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port: bigServer.port, path: '/metrics' }, (res) => {
+            const parts: Buffer[] = [];
+            res.pause();
+            setTimeout(() => res.resume(), stallMs);
+            res.on('data', (c: Buffer) => parts.push(c));
+            res.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      const bodies = await Promise.all([fetchPage(1500), fetchPage(0), fetchPage(0), fetchPage(0)]);
+      for (const body of bodies) {
+        expect(body.length).toBe(expected.length);
+        expect(body === expected).toBe(true);
+      }
+    } finally {
+      await bigServer.stop();
+    }
   });
 });
