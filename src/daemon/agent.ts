@@ -182,7 +182,7 @@ export class Agent {
    * The model folds the read in slices (runCooperatively) so that a table of 100,000 real servers never holds up
    * AgentX answers; requests meanwhile get the previous view, and the new one replaces it whole.
    */
-  private async takeSnapshot({ snapshot }: PollResult): Promise<void> {
+  private async takeSnapshot({ snapshot, durationMs }: PollResult): Promise<void> {
     const started = performance.now();
     // The read's time is when the model sees it: a row's discontinuity time is when it was found. Metrics pages
     // read the rows in service, which the update changes in place: it waits for pages being written (exclusive).
@@ -200,7 +200,7 @@ export class Agent {
       {
         services: update.rows.services.length,
         reals: update.rows.reals.length,
-        readMs: Math.round(this.poller.status.lastReadDurationMs),
+        readMs: Math.round(durationMs),
         buildMs: Math.round(performance.now() - started),
         maxEventLoopDelayMs: Math.round(this.loopDelay.max / 1e6),
         ...memoryMiB(),

@@ -19,6 +19,8 @@ export interface PollResult {
   readonly snapshot: Snapshot;
   /** Monotonic ms (performance.now()) when the read finished. */
   readonly at: number;
+  /** How long the read took (the status says so only once its view serves). */
+  readonly durationMs: number;
 }
 
 /** Takes in a fresh snapshot; the next read starts only after the returned promise settles. */
@@ -134,7 +136,7 @@ export class Poller extends EventEmitter<{ status: [AgentStatus] }> {
       // this snapshot serves. Until then the previous view is answered with the previous status; a first read of
       // 10,000 services otherwise showed lvsAgentStatus ok beside an empty table for a second.
       try {
-        await this.consume({ snapshot, at });
+        await this.consume({ snapshot, at, durationMs: at - started });
         this.current = { ...this.current, status: 'ok', lastReadAt: at, lastReadDurationMs: at - started, lastError: '' };
       } catch (err) {
         const message = (err as Error).message ?? String(err);

@@ -62,8 +62,12 @@ describe('Poller', () => {
     const poller = new Poller(src, 1, log, (r) => {
       seenDuringBuild.push(poller.status.status);
       expect(r.snapshot.services).toHaveLength(2);
+      // The read's own duration comes with it (the agent's debug line), the status still has the previous one.
+      expect(r.durationMs).toBeGreaterThanOrEqual(0);
+      expect(r.durationMs).toBeLessThanOrEqual(performance.now() - startedAt);
       return new Promise<void>((resolve) => (finishBuild = resolve));
     });
+    const startedAt = performance.now();
     poller.start();
     src.succeed();
     await tick();
