@@ -8,6 +8,8 @@ import { AgentXDecodeError, decodePdu, Framer, PduType, ResponseError, type Pdu 
  *  - a frame that does not decode: a parseError Response with the ids its header reads (section 7.2.2), unless
  *    its type says Response (a master's Response is never answered);
  *  - a request on another session id than ours: notOpen;
+ *  - a Get, GetNext, GetBulk or TestSet for another context than the default one (the agent registers that one):
+ *    unsupportedContext (section 6.2.16);
  *  - Get / GetNext / GetBulk: noError, or genErr;  TestSet: notWritable (LVS-MIB is read-only);  CommitSet:
  *    commitFailed;  UndoSet: noError;  CleanupSet: nothing (section 7.2.4.4);  any administrative PDU a master
  *    must not send: processingError;
@@ -30,11 +32,22 @@ export interface Prediction {
 
 const READS: readonly number[] = [ResponseError.noAgentXError, ResponseError.genErr];
 
+/**
+ * A Get, GetNext, GetBulk or TestSet (the requests that carry NON_DEFAULT_CONTEXT, RFC 2741 section 6.1) naming a
+ * context other than the default one, the only context the fuzzed agent registers: a zero-length name is the
+ * default context too.
+ */
+function namesOtherContext(pdu: Pdu): boolean {
+  const carries = pdu.type === PduType.Get || pdu.type === PduType.GetNext || pdu.type === PduType.GetBulk || pdu.type === PduType.TestSet;
+  return carries && 'context' in pdu && pdu.context !== undefined && pdu.context.length > 0;
+}
+
 function expectedFor(pdu: Pdu, sessionId: number): Expected {
   if (pdu.type === PduType.Response) return { kind: 'silent' };
   if (pdu.type === PduType.Close) return { kind: 'close' };
   const ids = { sessionId: pdu.sessionId, transactionId: pdu.transactionId, packetId: pdu.packetId };
   if (pdu.sessionId !== sessionId) return { kind: 'answer', ...ids, errors: [ResponseError.notOpen] };
+  if (namesOtherContext(pdu)) return { kind: 'answer', ...ids, errors: [ResponseError.unsupportedContext] };
   switch (pdu.type) {
     case PduType.Get:
     case PduType.GetNext:
