@@ -123,6 +123,8 @@ cp "$SRC/package.json" "$SRC/package-lock.json" "$PROD/"
 log "npm ci --omit=dev (runtime dependencies)"
 (cd "$PROD" && npm ci --omit=dev --ignore-scripts "${NPM_FLAGS[@]}")
 rm -rf "$PROD/node_modules/.bin"
+# net-snmp's example programs and its copies of the RFC texts (1 MB of the package) are not part of its library.
+rm -rf "$PROD/node_modules/net-snmp/example" "$PROD/node_modules/net-snmp/ref"
 # The floor in the Depends line must hold for every bundled package, not only for our own code: a dependency whose
 # engines.node excludes it (pino 10's thread-stream wants Node 20) stops the build here.
 if ! problems="$(node "$DEB_TOOLS" engines "$PROD" "$NODE_MIN")"; then

@@ -169,6 +169,8 @@ describe.skipIf(!canRun)('Debian package', () => {
     }
     const list = [...files];
     expect(list.filter((f) => /\/node_modules\/(typescript|vitest|asn1js|@types)\//.test(f) && !f.includes('/netlink/node_modules/'))).toEqual([]);
+    // net-snmp's library only: not its example programs nor its copies of the RFCs.
+    expect(list.filter((f) => /\/node_modules\/net-snmp\/(example|ref)(\/|$)/.test(f))).toEqual([]);
     expect(list.filter((f) => f.startsWith('/usr/lib/lvs-agentx/dist/') && !f.startsWith('/usr/lib/lvs-agentx/dist/src'))).toEqual([]);
     // Source maps of our code point at TypeScript that is not shipped (the dependencies' files stay as published).
     expect(list.filter((f) => f.startsWith('/usr/lib/lvs-agentx/dist/') && f.endsWith('.map'))).toEqual([]);
