@@ -51,6 +51,14 @@ function notAFile(st: FileStats): string | undefined {
 }
 
 /**
+ * The largest snapshot file read: about 400,000 rows as `lvs-agentx snapshot --format json` writes them (643 bytes
+ * a row at 10 reals a service; 750,000 written compact). Whole-file reading and
+ * JSON.parse need several times the file's size in memory, and V8 cannot hold a string much past 512 MiB at all;
+ * a larger file is refused by its size, before it is opened.
+ */
+export const MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024;
+
+/**
  * `file:PATH`: a JSON snapshot (README, "Snapshot file"), re-read whenever its modification time or size
  * changes. A file that fails to parse is an error for that read; the poller keeps serving the last good one.
  */
@@ -68,6 +76,12 @@ export class FileSource implements Source {
     });
     const wrongKind = notAFile(st);
     if (wrongKind !== undefined) throw new SnapshotFileError(this.path, wrongKind);
+    if (st.size > MAX_SNAPSHOT_BYTES) {
+      throw new SnapshotFileError(
+        this.path,
+        `is ${st.size} bytes, more than the ${MAX_SNAPSHOT_BYTES / 1048576} MiB a snapshot file may have; write a smaller table (fields at their defaults and zero counters can be left out)`,
+      );
+    }
     if (this.cached && this.cached.mtimeMs === st.mtimeMs && this.cached.size === st.size) return this.cached.snapshot;
     const bytes = await readFile(this.path).catch((err: NodeJS.ErrnoException) => {
       throw new SnapshotFileError(this.path, ioProblem(err));

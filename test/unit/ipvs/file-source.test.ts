@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FileSource, SnapshotFileError } from '../../../src/ipvs/file-source.js';
+import { FileSource, MAX_SNAPSHOT_BYTES, SnapshotFileError } from '../../../src/ipvs/file-source.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lvs-file-source-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,6 +60,18 @@ describe('FileSource errors', () => {
     // Valid UTF-8 full of control characters: V8's excerpt of it comes escaped.
     const controls = file('controls.json', Uint8Array.from({ length: 64 }, (_, i) => i % 32));
     expect(oneLine(await readError(controls))).toMatch(/^snapshot file .*controls\.json: is not valid JSON \(Unexpected token '\\u0000'/);
+  });
+
+  it('refuses a file larger than MAX_SNAPSHOT_BYTES by its size, without reading it', async () => {
+    const path = join(dir, 'huge.json');
+    // Sparse: no disk space used, and reading it would take seconds and gigabytes.
+    execFileSync('truncate', ['-s', String(MAX_SNAPSHOT_BYTES + 1), path]);
+    const started = performance.now();
+    const message = oneLine(await readError(path));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(message).toContain(path);
+    expect(message).toContain(`is ${MAX_SNAPSHOT_BYTES + 1} bytes, more than the 256 MiB a snapshot file may have`);
+    rmSync(path);
   });
 
   it('says an empty or non-JSON file is not a snapshot', async () => {
