@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePdu, PduType, ResponseError, ValueType, type Oid, type Pdu, type ResponsePdu } from '../../src/agentx/index.js';
-import { AGENT_BIN } from '../e2e/harness/agent-process.js';
 import { mulberry32 } from '../unit/seeded-random.js';
 import { LVS_ROOT, makeSeeds, mutateFrame, mutateStream, pickSeed, withIds } from './agentx-mutations.js';
-import { FuzzMaster, type MasterConnection } from './fuzz-master.js';
+import { FuzzMaster, startAgentFor, stopAgent, type MasterConnection } from './fuzz-master.js';
 import { predict, type Expected } from './fuzz-oracle.js';
 
 /**
@@ -42,17 +41,13 @@ beforeAll(async () => {
   logPath = join(logDir, 'agent.log');
   // The agent's log goes to a file: a million parseError warnings must not sit in this process's memory.
   const fd = openSync(logPath, 'w');
-  agent = spawn(process.execPath, [AGENT_BIN, '-x', `unix:${master.path}`, '-s', 'sim', '-i', '1'], { stdio: ['ignore', 'ignore', fd] });
+  const starting = startAgentFor(master, ['ignore', 'ignore', fd]);
   closeSync(fd);
-  await master.registered();
+  agent = await starting;
 }, 30_000);
 
 afterAll(async () => {
-  if (agent && agent.exitCode === null && agent.signalCode === null) {
-    const exited = new Promise((resolve) => agent.once('exit', resolve));
-    agent.kill('SIGTERM');
-    await exited;
-  }
+  await stopAgent(agent);
   await master?.close();
   if (logDir) rmSync(logDir, { recursive: true, force: true });
 });

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePdu, PduType, type Oid } from '../../src/agentx/index.js';
-import { AGENT_BIN } from '../e2e/harness/agent-process.js';
 import { LVS_ROOT } from './agentx-mutations.js';
 import { sleep } from './figures.js';
-import { FuzzMaster } from './fuzz-master.js';
+import { FuzzMaster, startAgentFor, stopAgent } from './fuzz-master.js';
 
 /**
  * The agent's Close(parseError) when the stream stops framing (src/agentx/protocol.ts receive(): "Tell the master,
@@ -19,16 +18,11 @@ let agent: ChildProcess;
 beforeAll(async () => {
   master = new FuzzMaster();
   await master.listen();
-  agent = spawn(process.execPath, [AGENT_BIN, '-x', `unix:${master.path}`, '-s', 'sim', '-i', '1', '-l', 'silent'], { stdio: 'ignore' });
-  await master.registered();
+  agent = await startAgentFor(master, 'ignore', ['-l', 'silent']);
 }, 30_000);
 
 afterAll(async () => {
-  if (agent && agent.exitCode === null && agent.signalCode === null) {
-    const exited = new Promise((resolve) => agent.once('exit', resolve));
-    agent.kill('SIGTERM');
-    await exited;
-  }
+  await stopAgent(agent);
   await master?.close();
 });
 

@@ -1,8 +1,10 @@
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodePdu, encodePdu, Framer, HEADER_LENGTH, PduType, type Pdu } from '../../src/agentx/index.js';
+import { AGENT_BIN } from '../e2e/harness/agent-process.js';
 
 /**
  * The AgentX master the fuzzer plays (the agent connects to its master, so the fuzzer must be one): a Unix socket
@@ -179,4 +181,19 @@ export class FuzzMaster {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The built agent (sim source, a read a second) as a subagent of `master`; resolves once it has registered. */
+export async function startAgentFor(master: FuzzMaster, stdio: StdioOptions, extraArgs: readonly string[] = []): Promise<ChildProcess> {
+  const agent = spawn(process.execPath, [AGENT_BIN, '-x', `unix:${master.path}`, '-s', 'sim', '-i', '1', ...extraArgs], { stdio });
+  await master.registered();
+  return agent;
+}
+
+/** Stops an agent that startAgentFor() started (SIGTERM, then its exit), if it still runs. */
+export async function stopAgent(agent: ChildProcess | undefined): Promise<void> {
+  if (!agent || agent.exitCode !== null || agent.signalCode !== null) return;
+  const exited = new Promise((resolve) => agent.once('exit', resolve));
+  agent.kill('SIGTERM');
+  await exited;
 }
