@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { PduType, type ResponsePdu } from './pdu.js';
 
 /**
@@ -26,6 +27,8 @@ interface Waiting {
   readonly resolve: (pdu: ResponsePdu) => void;
   readonly reject: (err: Error) => void;
   readonly timer: NodeJS.Timeout;
+  /** Monotonic ms at which the PDU was handed to the connection. */
+  sentAt: number;
 }
 
 export class PendingResponses {
@@ -41,8 +44,10 @@ export class PendingResponses {
         this.waiting.delete(packetId);
         reject(new Error(`agentx: no response to ${pduName(type)} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.waiting.set(packetId, { resolve, reject, timer });
+      const waiting: Waiting = { resolve, reject, timer, sentAt: 0 };
+      this.waiting.set(packetId, waiting);
       try {
+        waiting.sentAt = performance.now();
         send();
       } catch (err) {
         clearTimeout(timer);
@@ -52,14 +57,17 @@ export class PendingResponses {
     });
   }
 
-  /** Hands a Response to whoever waits for its packet id; false when nobody does. */
-  settle(response: ResponsePdu): boolean {
+  /**
+   * Hands a Response to whoever waits for its packet id; returns when (monotonic ms) the PDU it answers was sent,
+   * or undefined when nobody waits for it.
+   */
+  settle(response: ResponsePdu): number | undefined {
     const waiting = this.waiting.get(response.packetId);
-    if (!waiting) return false;
+    if (!waiting) return undefined;
     this.waiting.delete(response.packetId);
     clearTimeout(waiting.timer);
     waiting.resolve(response);
-    return true;
+    return waiting.sentAt;
   }
 
   /** Every wait ends with `err`. */

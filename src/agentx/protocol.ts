@@ -49,6 +49,11 @@ export interface ProtocolOptions {
   /** How long we wait for the master's Response to our own PDUs. */
   readonly responseTimeoutMs: number;
   readonly clock: MasterClock;
+  /**
+   * Pings sent at most right after registering, while the master's clock is still uncertain (its Responses so far
+   * came back slowly: master-clock.ts), 100 ms after registering and then at doubling gaps.
+   */
+  readonly calibrationPings: number;
   readonly reader: ReadMib;
   readonly packetIds: PacketIds;
   readonly log: Logger;
@@ -61,6 +66,9 @@ export interface ProtocolOptions {
  * connection ended: requests get notOpen.
  */
 type Phase = 'opening' | 'open' | 'closed';
+
+/** The first gap between calibration Pings (ms); each next one is twice as long. */
+const CALIBRATION_GAP_MS = 100;
 
 /** How long stop() waits for the master to answer our Close(shutdown). */
 const CLOSE_WAIT_MS = 500;
@@ -76,6 +84,8 @@ export class SessionProtocol {
   private registered = false;
   /** Set while the connection ends after a Close of ours (hangUp): the timer that cuts it off. */
   private hangingUp: ReturnType<typeof setTimeout> | undefined;
+  /** The wait before the next calibration Ping, while one is due. */
+  private calibrating: ReturnType<typeof setTimeout> | undefined;
   /** h.sessionID the master gave us; 0 until it answers Open. */
   private sessionId = 0;
   private readonly framer = new Framer();
@@ -148,7 +158,25 @@ export class SessionProtocol {
     }
     if (!this.isOpen) throw new SessionLostError('agentx: session closed while registering');
     this.registered = true;
+    this.calibrate(0, CALIBRATION_GAP_MS);
     return this.sessionId;
+  }
+
+  /**
+   * Pings the master while its clock is uncertain, up to calibrationPings times: each Response narrows where the
+   * master's sysUpTime started (master-clock.ts), so TimeStamps are right from the first seconds of a session, not
+   * only after the first keep-alive Ping.
+   */
+  private calibrate(sent: number, gapMs: number): void {
+    if (sent >= this.options.calibrationPings || !this.options.clock.uncertain) return;
+    this.calibrating = setTimeout(() => {
+      this.calibrating = undefined;
+      if (!this.isRegistered || !this.options.clock.uncertain) return;
+      this.ping().then(
+        () => this.calibrate(sent + 1, gapMs * 2),
+        (err: unknown) => this.options.log.debug({ err: (err as Error).message }, 'agentx: calibration Ping not answered'),
+      );
+    }, gapMs);
   }
 
   ping(): Promise<ResponsePdu> {
@@ -161,6 +189,7 @@ export class SessionProtocol {
 
   /** We stop: Close(shutdown) if registered, waiting up to 500 ms for its Response; every other wait fails. */
   async shutdown(): Promise<void> {
+    clearTimeout(this.calibrating);
     const wasRegistered = this.isRegistered;
     this.phase = 'closed';
     if (wasRegistered && !this.link.destroyed) {
@@ -186,6 +215,7 @@ export class SessionProtocol {
   /** The connection ended: every wait fails, and the master's clock must anchor again on the next session. */
   connectionClosed(): void {
     clearTimeout(this.hangingUp);
+    clearTimeout(this.calibrating);
     this.phase = 'closed';
     this.pending.failAll(new SessionLostError('agentx: connection closed'));
     this.options.clock.reset();
@@ -232,12 +262,17 @@ export class SessionProtocol {
 
   private onPdu(pdu: Pdu): void {
     switch (pdu.type) {
-      case PduType.Response:
-        this.options.clock.observe(pdu.sysUpTime, performance.now());
-        if (!this.pending.settle(pdu)) {
+      case PduType.Response: {
+        const receivedAt = performance.now();
+        const sentAt = this.pending.settle(pdu);
+        if (sentAt === undefined) {
+          // Without the time of its request it does not bound the master's clock (master-clock.ts).
           this.options.log.debug({ packetId: pdu.packetId }, 'agentx: response to nothing we are waiting for');
+        } else {
+          this.options.clock.observe(pdu.sysUpTime, sentAt, receivedAt);
         }
         return;
+      }
       case PduType.Close:
         this.options.log.warn({ reason: pdu.reason }, 'agentx master closed the session; reconnecting');
         this.link.destroy();

@@ -39,6 +39,8 @@ export interface SessionOptions {
   readonly reconnectMaxMs?: number;
   readonly logger: Logger;
   readonly clock: MasterClock;
+  /** Pings right after registering while the master's clock is uncertain (protocol.ts calibrate()); default 5. */
+  readonly calibrationPings?: number;
   /**
    * The MIB view to answer the next request from; called once per request, and the whole request is answered
    * from what it returns. A Promise holds that request, and the ones after it on the connection, until it
@@ -123,6 +125,7 @@ export class AgentXSession extends EventEmitter<{ ready: [sessionId: number]; do
       timeoutSeconds: options.timeoutSeconds ?? 0,
       responseTimeoutMs: options.responseTimeoutMs ?? 5000,
       clock: options.clock,
+      calibrationPings: options.calibrationPings ?? 5,
       reader: options.reader,
       packetIds: this.packetIds,
       log: this.log,

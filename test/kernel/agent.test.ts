@@ -370,8 +370,8 @@ describe('lvs-agentx on a real kernel (qemu guest, IPVS, snmpd, netlink as nobod
     c.note(`${before.size - reset.length} other rows: ${moved.length} moved (each comparison in the log file)`);
     if (moved.length > 0 && moved.every((d) => Math.abs(d) === 1)) {
       c.note(
-        'all by one tick: the TimeStamp jitter of the agent\'s MasterClock (src/agentx/master-clock.ts observe() re-anchors the ' +
-          'timebase on every AgentX Response, so a stored event time converts to sysUpTime ± 1 tick); a manager reads it as a discontinuity',
+        'all by one tick: the agent\'s MasterClock moved its anchor between the walks (src/agentx/master-clock.ts moves it only ' +
+          'when Responses prove it more than a tick wrong), so a stored event time converts to sysUpTime ± 1 tick; a manager reads it as a discontinuity',
       );
     }
     c.note(`agent log: ${file('disc/log.txt').trim()}`);

@@ -86,6 +86,7 @@ function start(behave: (s: ScriptedSocket, attempt: number) => void, options: Pa
     subtree: lvs(),
     logger: pino({ level: 'silent' }),
     clock: new MasterClock(),
+    calibrationPings: 0,
     reader: () => testMib(),
     connect: (_address, onData) => {
       attempts.push(Date.now());
