@@ -104,7 +104,7 @@ export class MasterClock {
   }
 }
 
-/** Whether two intervals for the master's start agree (give or take a tick): the same master. */
+/** Whether two intervals for the master's start agree (give or take SLACK_MS): the same master. */
 function meet(a: Bounds, b: Bounds): boolean {
   return Math.max(a.lo, b.lo) <= Math.min(a.hi, b.hi) + SLACK_MS;
 }
