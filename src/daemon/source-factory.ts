@@ -1,12 +1,11 @@
-import { FileSource } from '../ipvs/file-source.js';
-import { IpvsadmSource } from '../ipvs/ipvsadm/ipvsadm-source.js';
-import { NetlinkSource } from '../ipvs/netlink-source.js';
-import { SimSource } from '../ipvs/sim-source.js';
 import type { Source } from '../ipvs/source.js';
 import { UsageError } from './cli.js';
 import { parseSourceSpec, SourceSpecError, type SourceSpec } from './source-spec.js';
 
-/** Builds the source a --source value names (source-spec.ts; USAGE in cli.ts). */
+/**
+ * Builds the source a --source value names (source-spec.ts; USAGE in cli.ts). Only the named source's modules are
+ * loaded: the others are never needed by this process, and `lvs-agentx snapshot` pays for every module it loads.
+ */
 export async function createSource(text: string): Promise<Source> {
   let spec: SourceSpec;
   try {
@@ -16,13 +15,21 @@ export async function createSource(text: string): Promise<Source> {
     throw err;
   }
   switch (spec.kind) {
-    case 'netlink':
+    case 'netlink': {
+      const { NetlinkSource } = await import('../ipvs/netlink-source.js');
       return new NetlinkSource({});
-    case 'ipvsadm':
+    }
+    case 'ipvsadm': {
+      const { IpvsadmSource } = await import('../ipvs/ipvsadm/ipvsadm-source.js');
       return new IpvsadmSource(spec.path === undefined ? {} : { path: spec.path });
-    case 'file':
+    }
+    case 'file': {
+      const { FileSource } = await import('../ipvs/file-source.js');
       return new FileSource(spec.path);
-    case 'sim':
+    }
+    case 'sim': {
+      const { SimSource } = await import('../ipvs/sim-source.js');
       return new SimSource(spec.options);
+    }
   }
 }
