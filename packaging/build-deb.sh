@@ -114,6 +114,35 @@ log "tsc -p tsconfig.json"
 (cd "$SRC" && npx --no-install tsc -p tsconfig.json)
 [[ -f "$SRC/dist/src/daemon/main.js" ]] || die "tsc produced no dist/src/daemon/main.js"
 
+# The native batch addon (src/ipvs/netlink/batch.c: the GET_DEST dumps of a read on a worker thread, about twice as
+# fast as the netlink package alone on large tables), compiled for DEB_ARCH: with this machine's C compiler when it
+# targets DEB_ARCH, else with the Debian cross compiler (gcc-aarch64-linux-gnu, ...). Architecture: all carries none:
+# the agent then reads through the netlink package only.
+case "$DEB_ARCH" in
+  amd64) TRIPLE=x86_64-linux-gnu ;;
+  arm64) TRIPLE=aarch64-linux-gnu ;;
+  armhf) TRIPLE=arm-linux-gnueabihf ;;
+  i386) TRIPLE=i686-linux-gnu ;;
+  all) TRIPLE="" ;;
+esac
+if [[ -n "$TRIPLE" ]]; then
+  NATIVE_CC=""
+  for c in cc gcc gcc-12 gcc-13 gcc-14; do
+    if command -v "$c" >/dev/null 2>&1 && [[ "$("$c" -dumpmachine)" == "$TRIPLE" ]]; then NATIVE_CC=$c; break; fi
+  done
+  if [[ -z "$NATIVE_CC" ]]; then
+    for c in "$TRIPLE-gcc" "$TRIPLE-gcc-12" "$TRIPLE-gcc-13" "$TRIPLE-gcc-14"; do
+      if command -v "$c" >/dev/null 2>&1; then NATIVE_CC=$c; break; fi
+    done
+  fi
+  [[ -n "$NATIVE_CC" ]] ||
+    die "no C compiler for $TRIPLE to build the native addon: install gcc-$TRIPLE (scripts/install-deps.sh --packaging does)"
+  log "native addon for $DEB_ARCH with $NATIVE_CC"
+  (cd "$SRC" && CC="$NATIVE_CC" bash scripts/build-native.sh --out "$SRC/build")
+else
+  log "Architecture: all: no native addon (reads go through the netlink package only)"
+fi
+
 # --- 4. production dependencies ---------------------------------------------------------------------------------
 # Install scripts are not run: the only one (netlink's node-gyp-build) would compile when no prebuilt binary fits,
 # and this package ships prebuilt binaries only.
@@ -155,6 +184,9 @@ cp -R "$SRC/dist/src" "$LIB/dist/src"
 find "$LIB/dist" -name '*.map' -delete
 cp "$SRC/package.json" "$LIB/package.json"
 cp -R "$PROD/node_modules" "$LIB/node_modules"
+if [[ -n "$TRIPLE" ]]; then
+  install -D -m 0644 "$SRC/build/netlink-batch.node" "$LIB/build/netlink-batch.node"
+fi
 
 # /usr/bin/node is the Node.js that the Depends line guarantees; `node` from PATH could be another one
 # (/usr/local/bin comes first in PATH).

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what lvs-agentx's builds and tests need on Debian 12 (bookworm). Idempotent: a second run only checks.
 #
-#   scripts/install-deps.sh             Net-SNMP (snmpd, snmp), smitools, node_modules, base MIBs in .cache/mibs
+#   scripts/install-deps.sh             Net-SNMP (snmpd, snmp), smitools, a C compiler, node_modules, base MIBs in .cache/mibs
 #   scripts/install-deps.sh --kernel    the above, plus the kernel tests' packages (qemu, busybox-static, ipvsadm, gcc-12, make);
 #                                       the guest kernel itself is fetched by scripts/kernel/prepare.sh
 #   LVS_INSTALL_KERNEL_DEPS=1 scripts/install-deps.sh    same as --kernel
-#   scripts/install-deps.sh --distro    the above, plus debootstrap and iproute2 for the clean-root package test
+#   scripts/install-deps.sh --packaging the base set, plus the arm64 cross compiler (the arm64 .deb's native addon)
+#   scripts/install-deps.sh --distro    the base set, plus debootstrap and iproute2 for the clean-root package test
 #                                       (test/packaging/distro/run.sh)
 #   scripts/install-deps.sh --arm64     --distro, plus qemu-user-static and binfmt-support (arm64 roots, emulated)
 #
@@ -17,6 +18,10 @@ MIB_CACHE="$REPO_ROOT/.cache/mibs"
 
 # Debian packages for the MIB compile test and the snmpd end-to-end tests.
 BASE_PACKAGES=(snmpd snmp snmptrapd smitools mrtg systemd adduser)
+# The C compiler and libc headers for the optional native addon (scripts/build-native.sh), which npm test builds.
+BASE_PACKAGES+=(gcc-12 libc6-dev)
+# The cross compiler for the arm64 package's native addon (test/packaging/arch.test.ts builds amd64 and arm64 .debs).
+PACKAGING_PACKAGES=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 # Debian packages for the kernel tests (an IPVS kernel booted under qemu).
 # gcc-12 and make build the test-only lvs_inject module against the guest kernel's headers.
 KERNEL_PACKAGES=(qemu-system-x86 busybox-static ipvsadm gcc-12 make)
@@ -33,17 +38,19 @@ die() {
 trap 'die "command failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 usage() {
-  sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+  sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 WANT_KERNEL="${LVS_INSTALL_KERNEL_DEPS:-0}"
 WANT_DISTRO=0
 WANT_ARM64=0
+WANT_PACKAGING=0
 for arg in "$@"; do
   case "$arg" in
     --kernel) WANT_KERNEL=1 ;;
+    --packaging) WANT_PACKAGING=1 ;;
     --distro) WANT_DISTRO=1 ;;
-    --arm64) WANT_DISTRO=1 WANT_ARM64=1 ;;
+    --arm64) WANT_DISTRO=1 WANT_ARM64=1 WANT_PACKAGING=1 ;;
     -h | --help)
       usage
       exit 0
@@ -254,6 +261,7 @@ if [[ "$WANT_KERNEL" == 1 ]]; then
 else
   log "kernel test dependencies skipped (use --kernel)"
 fi
+if [[ "$WANT_PACKAGING" == 1 ]]; then apt_install "${PACKAGING_PACKAGES[@]}"; fi
 if [[ "$WANT_DISTRO" == 1 ]]; then apt_install "${DISTRO_PACKAGES[@]}"; fi
 if [[ "$WANT_ARM64" == 1 ]]; then apt_install "${ARM64_PACKAGES[@]}"; fi
 for tool in snmpd snmptranslate snmpwalk smilint; do

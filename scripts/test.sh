@@ -21,6 +21,7 @@ fi
 
 echo "== typecheck and build"
 npx tsc -p tsconfig.json
+bash scripts/build-native.sh
 
 echo "== unit tests"
 npx vitest run --config test/vitest.config.ts test/unit

@@ -4,7 +4,7 @@
 #   scripts/kernel/bench-poll.sh [SERVICES ...]     default: 1000 10000; REALS=10 real servers per service
 #
 # Boots the kernel guest (scripts/kernel/run-guest.sh; run scripts/kernel/prepare.sh once, build first with
-# npx tsc -p tsconfig.json) and, for each table size:
+# npm run build, which also builds the native addon) and, for each table size:
 #   1. loads SERVICES TCP services x REALS masq real servers with one `ipvsadm -R` (generated rules);
 #   2. times `ipvsadm -Ln --stats --exact > /dev/null` (wall, user, sys), three times;
 #   2b. the whole-process dump against ipvsadm, alternating (A B A B A B, both as nobody with CAP_NET_ADMIN):
@@ -28,7 +28,9 @@ REALS=${REALS:-10}
 
 if [[ ${1:-} != --in-guest ]]; then
   [[ -f $repo/dist/test/kernel/bench-poll.js && -f $repo/dist/src/daemon/main.js ]] \
-    || { echo "bench-poll: build first: npx tsc -p tsconfig.json" >&2; exit 2; }
+    || { echo "bench-poll: build first: npm run build" >&2; exit 2; }
+  [[ -f $repo/build/netlink-batch.node ]] \
+    || echo "bench-poll: build/netlink-batch.node not built (npm run build): the agent reads through the netlink package only" >&2
   sizes=${*:-1000 10000}
   out=()
   [[ -n ${BENCH_OUT:-} ]] && { mkdir -p "$BENCH_OUT"; out=(--out "$BENCH_OUT"); }

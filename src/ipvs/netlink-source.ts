@@ -10,6 +10,7 @@ import {
   buildGetInfo,
   buildGetServices,
 } from './netlink/ipvs-request.js';
+import { loadBatch, type BatchReply, type BatchTransport } from './netlink/batch.js';
 import { decodeDestMessage, decodeServiceMessage, type ServiceEntry } from './netlink/ipvs-service.js';
 import { GenlSocket, NetlinkUnavailableError, RECEIVE_BUFFER_LARGE } from './netlink/socket.js';
 import { TimeSlicer } from '../util/time-slices.js';
@@ -34,12 +35,20 @@ export const DEST_SOCKETS = 4;
 const DEST_WINDOW = 16;
 
 /**
+ * With the native batch transport: GET_DEST dumps per batch, and batches out at once (each on its own worker thread
+ * and socket), so that the main thread decodes one batch while the next is read.
+ */
+const BATCH_SERVICES = 256;
+const BATCHES_AHEAD = 2;
+
+/**
  * `--source netlink`: reads the IPVS table from the kernel over generic netlink, as ipvsadm does, but with
  * 64-bit counters everywhere (STATS64 for services and real servers).
  *
  * One read: resolve family "IPVS" (once; again after any error, since the module can be unloaded and loaded
  * again under a new id), GET_INFO, GET_CONFIG, the GET_DAEMON dump, the GET_SERVICE dump, then one GET_DEST
- * dump per service. Netlink sockets: the GET_DEST dumps, many and small, on DEST_SOCKETS that peek at each datagram
+ * dump per service. The GET_DEST dumps, many and small, go in batches through the native addon when it is built
+ * (netlink/batch.ts: a worker thread sends and receives, the main thread decodes), else on DEST_SOCKETS that peek at each datagram
  * for its size, several dumps out at once; everything else, the GET_SERVICE dump above all, on one that reads into
  * 32 KiB buffers, so that the kernel sends it in 32 KiB parts rather than 4 KiB ones (see RECEIVE_BUFFER_LARGE in
  * netlink/socket.ts).
@@ -69,6 +78,11 @@ export interface NetlinkSourceOptions {
   readonly order?: ByteOrder;
   /** Sockets for the GET_DEST dumps (default DEST_SOCKETS). */
   readonly destSockets?: number;
+  /**
+   * Carries the GET_DEST dumps in batches (netlink/batch.ts). Default: the native addon when it loads and no
+   * openSocket was given; null: always GenlSocket.
+   */
+  readonly batch?: BatchTransport | null;
 }
 
 export class NetlinkSource implements Source {
@@ -77,6 +91,8 @@ export class NetlinkSource implements Source {
   private readonly openSocket: (use: SocketUse) => Promise<GenlTransport>;
   private sockets: { readonly bulk: GenlTransport; readonly dests: readonly GenlTransport[] } | undefined;
   private readonly destSockets: number;
+  /** The GET_DEST dumps go through this when set, else over the `dests` sockets. */
+  readonly batch: BatchTransport | undefined;
   private familyId: number | undefined;
   private inFlight: Promise<Snapshot> | undefined;
   private closed = false;
@@ -85,6 +101,10 @@ export class NetlinkSource implements Source {
     this.order = options.order ?? HOST_BYTE_ORDER;
     const timeoutMs = options.timeoutMs ?? 5000;
     this.destSockets = Math.max(1, options.destSockets ?? DEST_SOCKETS);
+    this.batch =
+      options.batch === null
+        ? undefined
+        : (options.batch ?? (options.openSocket ? undefined : loadBatch({ timeoutMs, order: this.order })));
     this.openSocket =
       options.openSocket ??
       ((use) => GenlSocket.open({ timeoutMs, receiveBuffer: use === 'bulk' ? RECEIVE_BUFFER_LARGE : undefined }));
@@ -115,7 +135,8 @@ export class NetlinkSource implements Source {
     const opened: GenlTransport[] = [];
     try {
       opened.push(await this.openSocket('bulk'));
-      while (opened.length <= this.destSockets) opened.push(await this.openSocket('dests'));
+      const dests = this.batch === undefined ? this.destSockets : 0;
+      while (opened.length <= dests) opened.push(await this.openSocket('dests'));
     } catch (err) {
       for (const s of opened) s.close();
       throw err;
@@ -173,6 +194,49 @@ export class NetlinkSource implements Source {
         if (!entries.has(name)) entries.set(name, entry);
       }
 
+      const list = [...entries];
+      const services: Service[] = [];
+      const addService = (i: number, replies: readonly Uint8Array[]): void => {
+        const [, entry] = list[i] as [string, ServiceEntry];
+        const reals = new RealList();
+        for (const m of replies) reals.add(decodeDestMessage(m, this.order, entry.key.family));
+        services.push({ ...entry, reals: reals.list });
+      };
+      const destStep = (i: number): string => `IPVS_CMD_GET_DEST ${(list[i] as [string, ServiceEntry])[0]}`;
+      const abandoned = (): Error => new Error('ipvs: netlink source closed during the read');
+
+      if (this.batch !== undefined) {
+        // BATCH_SERVICES dumps per batch, BATCHES_AHEAD batches out at once; the replies are decoded in service
+        // order, the slicer asked after every service (no reply is a turn of its own here).
+        const batch = this.batch;
+        const batches: Promise<BatchReply[]>[] = [];
+        const askBatch = (b: number): void => {
+          const first = b * BATCH_SERVICES;
+          const part = list.slice(first, first + BATCH_SERVICES);
+          const requests = part.map(([, entry]) => buildGetDests(family, entry.key, this.order));
+          step = destStep(first);
+          const replies = batch.transact(requests, (j) => destStep(first + j));
+          replies.catch(() => undefined); // awaited in its turn below
+          batches[b] = replies;
+        };
+        const count = Math.ceil(list.length / BATCH_SERVICES);
+        for (let b = 0; b < count; b++) {
+          for (let a = batches.length; a < count && a <= b + BATCHES_AHEAD - 1 && !this.closed; a++) askBatch(a);
+          if (this.closed) throw abandoned();
+          step = destStep(b * BATCH_SERVICES);
+          const replies = await (batches[b] as Promise<BatchReply[]>);
+          for (let j = 0; j < replies.length; j++) {
+            const i = b * BATCH_SERVICES + j;
+            const reply = replies[j] as BatchReply;
+            step = destStep(i);
+            if (!Array.isArray(reply)) throw reply;
+            addService(i, reply);
+            await breathe();
+          }
+        }
+        return { info: { ...info, ...config, daemons }, services };
+      }
+
       // The GET_DEST dumps go out on `dests.length` sockets at once, up to DEST_WINDOW requests ahead of the one
       // being decoded, and are taken in service order. A dump is a round trip through the event loop and the binding
       // (sendmsg, its completion callback, poll, recvmsg per datagram); with several sockets ready, one turn of the
@@ -180,31 +244,24 @@ export class NetlinkSource implements Source {
       // own already, so the slicer is asked only every DEST_SLICE_CHECK services: a clock read where asking after
       // each would cost 10,000 (and a needless extra turn every slice); it still bounds a transport that answers
       // without a turn.
-      const list = [...entries];
       const window: Promise<Uint8Array[]>[] = new Array<Promise<Uint8Array[]>>(DEST_WINDOW);
       let asked = 0;
       const askDests = (i: number): void => {
-        const [name, entry] = list[i] as [string, ServiceEntry];
+        const [, entry] = list[i] as [string, ServiceEntry];
         const socket = dests[i % dests.length] as GenlTransport;
-        step = `IPVS_CMD_GET_DEST ${name}`;
+        step = destStep(i);
         const reply = socket.request(buildGetDests(family, entry.key, this.order), step);
         // Awaited in its turn below; until then a failure must not count as unhandled (it ends the read then).
         reply.catch(() => undefined);
         window[i % DEST_WINDOW] = reply;
       };
-      const services: Service[] = [];
       let sinceCheck = 0;
       for (let i = 0; i < list.length; i++) {
         // Nothing more is asked once close() was called (the poller's stop()): the read is abandoned.
         for (; asked < list.length && asked < i + DEST_WINDOW && !this.closed; asked++) askDests(asked);
-        if (this.closed) throw new Error('ipvs: netlink source closed during the read');
-        const [name, entry] = list[i] as [string, ServiceEntry];
-        step = `IPVS_CMD_GET_DEST ${name}`;
-        const reals = new RealList();
-        for (const m of await (window[i % DEST_WINDOW] as Promise<Uint8Array[]>)) {
-          reals.add(decodeDestMessage(m, this.order, entry.key.family));
-        }
-        services.push({ ...entry, reals: reals.list });
+        if (this.closed) throw abandoned();
+        step = destStep(i);
+        addService(i, await (window[i % DEST_WINDOW] as Promise<Uint8Array[]>));
         if (++sinceCheck === DEST_SLICE_CHECK) {
           sinceCheck = 0;
           await breathe();

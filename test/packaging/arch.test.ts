@@ -7,8 +7,10 @@ import { must } from './host.js';
 
 /**
  * One checkout, two architectures: packaging/build-deb.sh with DEB_ARCH=amd64 and DEB_ARCH=arm64, then the two
- * .debs compared file by file. They differ only in the `netlink` addon's prebuilt binary, and each carries the one
- * that its Architecture field promises, as an ELF file for that machine. Needs dpkg-deb, not root.
+ * .debs compared file by file. They differ only in the `netlink` addon's prebuilt binary and in our own native addon
+ * (build/netlink-batch.node, cross-compiled for arm64), and each carries the ones that its Architecture field
+ * promises, as ELF files for that machine. Needs dpkg-deb and the arm64 cross compiler
+ * (scripts/install-deps.sh --packaging), not root.
  *
  *   npx vitest run --config test/vitest.config.ts test/packaging/arch.test.ts
  */
@@ -17,6 +19,7 @@ const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { ve
 const VERSION = pkg.version.replace('-', '~');
 const NODE_MIN = /^>=\s*([\d.]+)$/.exec(pkg.engines.node)?.[1] ?? 'unparsed';
 const PREBUILDS = './usr/lib/lvs-agentx/node_modules/netlink/prebuilds/';
+const ADDON = './usr/lib/lvs-agentx/build/netlink-batch.node';
 
 // ELF e_machine values (elf.h): the machine a shared object is built for, at byte 18 of its header.
 const EM_X86_64 = 62;
@@ -75,19 +78,21 @@ describe.skipIf(!canRun)('the .deb of each architecture', () => {
     expect(await field('Depends')).toBe(`nodejs (>= ${NODE_MIN}), adduser`);
   });
 
-  it.each(Object.keys(ARCHES) as Arch[])('%s: carries the one netlink binary of its machine, and no other native code', (arch) => {
+  it.each(Object.keys(ARCHES) as Arch[])('%s: carries the netlink binary and the batch addon of its machine, and no other native code', (arch) => {
     const { prebuild, machine } = ARCHES[arch];
     const list = files[arch] as string[];
     const prebuilt = list.filter((p) => p.startsWith(PREBUILDS) && p !== PREBUILDS);
     expect(prebuilt).toEqual([`${PREBUILDS}${prebuild}/`, `${PREBUILDS}${prebuild}/node.napi.node`]);
-    expect(list.filter((p) => p.endsWith('.node'))).toEqual([`${PREBUILDS}${prebuild}/node.napi.node`]);
+    expect(list.filter((p) => p.endsWith('.node'))).toEqual([ADDON, `${PREBUILDS}${prebuild}/node.napi.node`]);
     const elf = elfHeader(join(work, `${arch}-tree`, PREBUILDS, prebuild, 'node.napi.node'));
     expect(elf).toEqual({ magic: '\x7fELF', elfClass: 2, machine });
+    expect(elfHeader(join(work, `${arch}-tree`, ADDON))).toEqual({ magic: '\x7fELF', elfClass: 2, machine });
   });
 
   it('amd64 and arm64 hold the same files apart from that binary', () => {
     const common = (arch: Arch): string[] =>
       (files[arch] as string[]).filter((p) => !p.startsWith(`${PREBUILDS}${ARCHES[arch].prebuild}/`));
+    expect(common('amd64')).toContain(ADDON); // the same path in both, a binary for each machine
     expect(common('arm64')).toEqual(common('amd64'));
     expect(common('amd64')).toContain('./usr/lib/lvs-agentx/dist/src/daemon/main.js');
     // The JavaScript is the same bytes in both: nothing architecture-specific was compiled into it.

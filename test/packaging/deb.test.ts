@@ -174,8 +174,14 @@ describe.skipIf(!canRun)('Debian package', () => {
     expect(list.filter((f) => f.startsWith('/usr/lib/lvs-agentx/dist/') && !f.startsWith('/usr/lib/lvs-agentx/dist/src'))).toEqual([]);
     // Source maps of our code point at TypeScript that is not shipped (the dependencies' files stay as published).
     expect(list.filter((f) => f.startsWith('/usr/lib/lvs-agentx/dist/') && f.endsWith('.map'))).toEqual([]);
-    // One netlink binary for this architecture; Architecture: all carries the four prebuilt ones.
-    expect(list.filter((f) => f.endsWith('.node'))).toHaveLength(arch === 'all' ? 4 : 1);
+    // One netlink binary for this architecture and our batch addon; Architecture: all carries the four prebuilt
+    // netlink ones and no addon of ours.
+    expect(list.filter((f) => f.endsWith('.node'))).toHaveLength(arch === 'all' ? 4 : 2);
+    if (arch !== 'all') {
+      // The packaged Node.js loads the packaged addon.
+      const probe = "console.log(typeof require('/usr/lib/lvs-agentx/build/netlink-batch.node').transact)";
+      expect((await must('/usr/bin/node', ['-e', probe])).stdout.trim()).toBe('function');
+    }
     // The wrapper finds the compiled entry point and the version in the shipped package.json.
     expect((await must('/usr/bin/lvs-agentx', ['--version'])).stdout.trim()).toBe(`lvs-agentx ${pkg.version}`);
   });

@@ -72,3 +72,17 @@ export function errnoName(errno: number): string {
 function errnoDescription(errno: number): string {
   return ERRNO.get(errno)?.[1] ?? `errno ${errno}`;
 }
+
+/**
+ * An errno from the system (socket(), bind(), sendmsg(), recvmsg()), as the netlink package's binding or our own
+ * (batch.c) reports it, as a NetlinkError.
+ */
+export function systemError(err: unknown, context: string): NetlinkError {
+  const obj = typeof err === 'object' && err !== null ? err : {};
+  const errnoField = 'errno' in obj ? obj.errno : undefined;
+  const codeField = 'code' in obj ? obj.code : undefined;
+  const messageField = 'message' in obj ? obj.message : undefined;
+  const errno = typeof errnoField === 'number' ? Math.abs(errnoField) : 5; /* EIO */
+  const code = typeof codeField === 'string' ? codeField : errnoName(errno);
+  return new NetlinkError(errno, code, typeof messageField === 'string' ? messageField : undefined, context);
+}

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { HOST_BYTE_ORDER, smallBytes } from './bytes.js';
 import { NETLINK_GENERIC } from './constants.js';
-import { errnoName, NetlinkError } from './errors.js';
+import { NetlinkError, systemError } from './errors.js';
 import { setSequence } from './message.js';
 import { ReplyCollector } from './reply.js';
 
@@ -63,17 +63,6 @@ export const RECEIVE_BUFFER_LARGE = 32768;
 /** The netlink package or its native binding could not be loaded (not installed, or no prebuild fits). */
 export class NetlinkUnavailableError extends Error {
   override readonly name = 'NetlinkUnavailableError';
-}
-
-/** An errno from the system (socket(), bind(), sendmsg(), recvmsg()) as a NetlinkError. */
-function systemError(err: unknown, context: string): NetlinkError {
-  const obj = typeof err === 'object' && err !== null ? err : {};
-  const errnoField = 'errno' in obj ? obj.errno : undefined;
-  const codeField = 'code' in obj ? obj.code : undefined;
-  const messageField = 'message' in obj ? obj.message : undefined;
-  const errno = typeof errnoField === 'number' ? Math.abs(errnoField) : 5; /* EIO */
-  const code = typeof codeField === 'string' ? codeField : errnoName(errno);
-  return new NetlinkError(errno, code, typeof messageField === 'string' ? messageField : undefined, context);
 }
 
 let rawModule: RawModule | undefined;

@@ -20,6 +20,8 @@ import {
 } from './ipvs-fixtures.js';
 import { attr, be32, genl, ip4, ip6, nlmsg, ORDERS, str, u16, u32 } from './nl.js';
 import { named } from '../plain-stats.js';
+import { NativeBatchTransport } from '../../../src/ipvs/netlink/batch.js';
+import { fakeNative, type FakeAnswer } from './fake-batch.js';
 
 type Handler = (req: { type: number; cmd: number; flags: number; message: Uint8Array }) => Uint8Array[] | Error;
 
@@ -422,5 +424,104 @@ describe('NetlinkSource with a scripted kernel', () => {
       [80, 1],
       [81, 1],
     ]);
+  });
+
+  describe('with the batch transport (the native addon, here a fake at its byte level)', () => {
+    /** The scripted kernel behind the fake addon: its answers, stamped and framed as batch.c frames them. */
+    const batchOf = (o: ByteOrder, handler: Handler) => {
+      const native = fakeNative(o, (message): FakeAnswer | Error => {
+        const m = decodeMessage(message, o);
+        const r = handler({ type: m.header.type, cmd: decodeGenl(m).cmd, flags: m.header.flags, message });
+        return r instanceof NetlinkError ? -r.errno : r;
+      });
+      return { native, batch: new NativeBatchTransport(native, 1000, o) };
+    };
+
+    for (const o of ORDERS) {
+      it(`reads the same snapshot; the GET_DEST dumps go through it, no dest socket is opened (${o} endian)`, async () => {
+        const opened: SocketUse[] = [];
+        const viaSockets = await new NetlinkSource({ order: o, batch: null, openSocket: async () => new FakeKernel(o, ipvsKernel(o)) }).read();
+        const { native, batch } = batchOf(o, ipvsKernel(o));
+        const bulk = new FakeKernel(o, ipvsKernel(o));
+        const source = new NetlinkSource({ order: o, batch, openSocket: async (use) => (opened.push(use), bulk) });
+        const snap = await source.read();
+        expect(opened).toEqual(['bulk']);
+        expect(bulk.asked.some((a) => a.startsWith('IPVS_CMD_GET_DEST'))).toBe(false);
+        expect(native.calls.map((c) => c.length)).toEqual([3]);
+        // Stats are views into shared columns, placed in the order they were decoded: compared by their values.
+        const plain = (x: typeof snap) => ({
+          info: x.info,
+          services: x.services.map((v) => ({ ...v, stats: named(v.stats), reals: v.reals.map((r) => ({ ...r, stats: named(r.stats) })) })),
+        });
+        expect(plain(snap)).toEqual(plain(viaSockets));
+        expect(snap.services.flatMap((v) => v.reals)).toHaveLength(4);
+      });
+    }
+
+    it('600 services: batches of 256, at most two out at once, taken in service order', async () => {
+      const o: ByteOrder = 'little';
+      const many = Array.from({ length: 600 }, (_, i) => serviceMessage(o, svcFwmark(o, 2, i + 1, be32(0xffffffff))));
+      const { native, batch } = batchOf(o, ipvsKernel(o, { 4: () => many }));
+      let out = 0;
+      let most = 0;
+      const counting = {
+        transact: async (requests: readonly Uint8Array[], contextOf: (i: number) => string) => {
+          most = Math.max(most, ++out);
+          await new Promise((r) => setTimeout(r, 5));
+          out--;
+          return batch.transact(requests, contextOf);
+        },
+      };
+      const snap = await new NetlinkSource({ order: o, batch: counting, openSocket: async () => new FakeKernel(o, ipvsKernel(o, { 4: () => many })) }).read();
+      expect(native.calls.map((c) => c.length)).toEqual([256, 256, 88]);
+      expect(most).toBe(2);
+      expect(snap.services.map((s) => (s.key.kind === 'fwmark' ? s.key.fwmark : 0))).toEqual(many.map((_, i) => i + 1));
+    });
+
+    it('a GET_DEST refused in a batch fails the read naming its service; a failing batch socket names the first one', async () => {
+      const o: ByteOrder = 'little';
+      const handler = ipvsKernel(o);
+      const refusing: Handler = (req) =>
+        req.cmd === 8 && Buffer.from(req.message).includes(Buffer.from(ip6('2001:db8::1')))
+          ? new NetlinkError(22, 'EINVAL', undefined, 'x')
+          : handler(req);
+      const { batch } = batchOf(o, refusing);
+      const err = await new NetlinkSource({ order: o, batch, openSocket: async () => new FakeKernel(o, handler) })
+        .read()
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'IpvsReadError', step: 'IPVS_CMD_GET_DEST UDP/[2001:db8::1]:53', errno: 'EINVAL' });
+
+      const timingOut = {
+        transact: async () => {
+          throw Object.assign(new Error('Connection timed out'), { errno: 110, syscall: 'recvfrom' });
+        },
+      };
+      const bulk = new FakeKernel(o, handler);
+      const source = new NetlinkSource({ order: o, batch: new NativeBatchTransport(timingOut, 1000, o), openSocket: async () => bulk });
+      const err2 = await source.read().catch((e: unknown) => e);
+      expect(err2).toBeInstanceOf(IpvsReadError);
+      expect(err2).toMatchObject({ step: 'IPVS_CMD_GET_DEST TCP/10.0.0.1:80', errno: 'ETIMEDOUT' });
+      expect((err2 as Error).message).toMatch(/recvfrom \(IPVS_CMD_GET_DEST TCP\/10\.0\.0\.1:80 and 2 more\)/);
+      expect(bulk.closed).toBe(1); // after an error the next read starts afresh
+    });
+
+    it('close() while a batch is out abandons the read; no further batch is asked', async () => {
+      const o: ByteOrder = 'little';
+      const many = Array.from({ length: 600 }, (_, i) => serviceMessage(o, svcFwmark(o, 2, i + 1, be32(0xffffffff))));
+      const kernel = ipvsKernel(o, { 4: () => many });
+      const { native, batch } = batchOf(o, kernel);
+      let source: NetlinkSource | undefined;
+      const closing = {
+        transact: async (requests: readonly Uint8Array[], contextOf: (i: number) => string) => {
+          const replies = await batch.transact(requests, contextOf);
+          void source?.close();
+          return replies;
+        },
+      };
+      source = new NetlinkSource({ order: o, batch: closing, openSocket: async () => new FakeKernel(o, kernel) });
+      const err = await source.read().catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(/closed during the read/);
+      expect(native.calls.length).toBe(2); // the two asked before the close, none after
+    });
   });
 });

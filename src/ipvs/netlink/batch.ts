@@ -1,0 +1,170 @@
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type ByteOrder, HOST_BYTE_ORDER, readU32, smallBytes } from './bytes.js';
+import { NETLINK_GENERIC } from './constants.js';
+import { NetlinkDecodeError, type NetlinkError, systemError } from './errors.js';
+import { setSequence } from './message.js';
+import { ReplyCollector } from './reply.js';
+
+/**
+ * Many requests in one round trip to a worker thread: the I/O layer for the 10,000 GET_DEST dumps of one read.
+ *
+ * The native part (batch.c, built into build/netlink-batch.node by scripts/build-native.sh) opens a socket, sends the
+ * requests one after the other and receives each one's datagrams until it is complete, all on a libuv worker thread,
+ * and hands back every byte received in one buffer. Everything is then decoded here with the codecs the `netlink`
+ * package's path uses (ReplyCollector: sequence numbers, NLMSG_ERROR and its errno, NLMSG_DONE, framing checks).
+ * The `netlink` package cannot do this: its binding reads one datagram per call into JavaScript, after a peek for its
+ * size, and a dump costs a turn of the event loop; in the kernel guest that was half the time of a whole read.
+ *
+ * The addon is optional: without it (not built, another architecture, or LVS_AGENTX_NATIVE=0 in the environment)
+ * loadBatch() answers undefined and NetlinkSource reads through GenlSocket as before.
+ */
+
+/** What one request came to: its reply messages (without NLMSG_DONE or the ACK), or why it failed. */
+export type BatchReply = Uint8Array[] | NetlinkError | NetlinkDecodeError;
+
+export interface BatchTransport {
+  /**
+   * Sends every request (copies, with nlmsg_seq filled in) and resolves with the replies of each, in order. A
+   * request the kernel refused, or whose replies are malformed, is an error in its place; the promise rejects only
+   * when the socket itself fails, with an error naming contextOf(0) (socket(), sendto(), recvfrom(), or no datagram within the timeout: ETIMEDOUT).
+   */
+  transact(requests: readonly Uint8Array[], contextOf: (index: number) => string): Promise<BatchReply[]>;
+}
+
+/** The addon's one function (batch.c). */
+interface NativeBatch {
+  transact(protocol: number, requests: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+}
+
+function isNativeBatch(x: unknown): x is NativeBatch {
+  return typeof x === 'object' && x !== null && 'transact' in x && typeof x.transact === 'function';
+}
+
+/** Where scripts/build-native.sh puts the addon: build/ at the top of the checkout or of the installed package. */
+const ADDON = 'build/netlink-batch.node';
+
+let loaded: NativeBatch | null | undefined;
+let loadProblem: string | undefined;
+
+/** The addon, or null with the reason in loadProblem. Looked for once. */
+function loadNative(): NativeBatch | null {
+  if (loaded !== undefined) return loaded;
+  loaded = null;
+  if (process.env.LVS_AGENTX_NATIVE === '0') {
+    loadProblem = 'LVS_AGENTX_NATIVE=0';
+    return loaded;
+  }
+  // src/ipvs/netlink (tests) and dist/src/ipvs/netlink (the build) are three and four levels below the top.
+  const candidates = ['../../../', '../../../../'].map((up) => fileURLToPath(new URL(up + ADDON, import.meta.url)));
+  const path = candidates.find((p) => existsSync(p));
+  if (path === undefined) {
+    loadProblem = `${ADDON} not built (scripts/build-native.sh)`;
+    return loaded;
+  }
+  try {
+    const mod: unknown = createRequire(import.meta.url)(path);
+    if (isNativeBatch(mod)) loaded = mod;
+    else loadProblem = `${path} has no transact()`;
+  } catch (err) {
+    loadProblem = `${path}: ${(err as Error).message}`;
+  }
+  return loaded;
+}
+
+/** Why loadBatch() answers undefined (for a log line), or undefined when it does not. */
+export function batchUnavailableReason(): string | undefined {
+  loadNative();
+  return loadProblem;
+}
+
+export interface BatchOptions {
+  /** How long the worker waits for any one datagram before the batch fails with ETIMEDOUT. Default 5000 ms. */
+  readonly timeoutMs?: number;
+  readonly order: ByteOrder;
+}
+
+/** A BatchTransport over the native addon, or undefined when it cannot be loaded (see batchUnavailableReason()). */
+export function loadBatch(options: BatchOptions): BatchTransport | undefined {
+  const native = loadNative();
+  if (native === null) return undefined;
+  return new NativeBatchTransport(native, options.timeoutMs ?? 5000, options.order);
+}
+
+/** Exported for tests: the decoding half over any function with the addon's contract. */
+export class NativeBatchTransport implements BatchTransport {
+  private seq = 0;
+
+  constructor(
+    private readonly native: NativeBatch,
+    private readonly timeoutMs: number,
+    private readonly order: ByteOrder,
+  ) {}
+
+  async transact(requests: readonly Uint8Array[], contextOf: (index: number) => string): Promise<BatchReply[]> {
+    let total = 0;
+    for (const r of requests) total += (r.length + 3) & ~3;
+    const bytes = smallBytes(total);
+    const collectors: ReplyCollector[] = [];
+    let at = 0;
+    for (const r of requests) {
+      const copy = bytes.subarray(at, at + r.length);
+      copy.set(r);
+      this.seq = (this.seq + 1) >>> 0 || 1;
+      setSequence(copy, this.seq, this.order);
+      collectors.push(new ReplyCollector(copy, this.order, contextOf(collectors.length)));
+      at += (r.length + 3) & ~3;
+    }
+    let out: Uint8Array;
+    try {
+      out = await this.native.transact(NETLINK_GENERIC, bytes, this.timeoutMs);
+    } catch (err) {
+      if (err instanceof TypeError) throw err; // bytes the addon refused before sending: a bug here, not the kernel
+      const syscall = typeof err === 'object' && err !== null && 'syscall' in err ? String(err.syscall) : 'netlink';
+      const errno = typeof err === 'object' && err !== null && 'errno' in err ? err.errno : undefined;
+      const count = requests.length > 1 ? ` and ${requests.length - 1} more` : '';
+      throw systemError({ errno }, `${syscall} (${contextOf(0)}${count})`);
+    }
+    return splitReplies(out, collectors);
+  }
+}
+
+/**
+ * The addon's result, one 32-bit length (host byte order) and that many bytes per request, fed to each request's
+ * collector. Pure.
+ */
+export function splitReplies(out: Uint8Array, collectors: readonly ReplyCollector[]): BatchReply[] {
+  const little = HOST_BYTE_ORDER === 'little';
+  const view = out.constructor === Uint8Array ? out : new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  const replies: BatchReply[] = [];
+  let at = 0;
+  for (const collector of collectors) {
+    if (view.length - at < 4) {
+      replies.push(new NetlinkDecodeError('batch result', at, `no reply length for request ${replies.length + 1}`));
+      continue;
+    }
+    const length = readU32(view, at, little);
+    at += 4;
+    if (length > view.length - at) {
+      replies.push(new NetlinkDecodeError('batch result', at, `reply of ${length} bytes, ${view.length - at} left`));
+      at = view.length;
+      continue;
+    }
+    replies.push(verdict(collector, view.subarray(at, at + length)));
+    at += length;
+  }
+  return replies;
+}
+
+function verdict(collector: ReplyCollector, bytes: Uint8Array): BatchReply {
+  let state;
+  try {
+    state = collector.feed(bytes);
+  } catch (err) {
+    return err instanceof NetlinkDecodeError ? err : new NetlinkDecodeError('reply', 0, String(err));
+  }
+  if (state.kind === 'done') return state.messages as Uint8Array[];
+  if (state.kind === 'error') return state.error;
+  return new NetlinkDecodeError('reply', bytes.length, 'the replies ended before NLMSG_DONE');
+}
