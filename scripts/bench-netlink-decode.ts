@@ -1,13 +1,15 @@
 /**
  * Benchmark (not a test): what NetlinkSource costs on the host's CPU for a large IPVS table, without a kernel.
  *
- *   npm run build && node dist/scripts/bench-netlink-decode.js [SERVICES] [REALS] [socket|transport]
+ *   npm run build && node dist/scripts/bench-netlink-decode.js [SERVICES] [REALS] [socket|transport|batch]
  *
  * `socket` (the default): GenlSocket over scripted raw sockets that answer like the kernel does — the first part of
  * a dump queued inside send(), each further part when the previous datagram is read, NLMSG_DONE in a datagram of
  * its own, datagrams of up to 32 KiB on the bulk socket and 4 KiB on the GET_DEST one, delivered a turn of the
  * event loop later — so this measures everything of a read that is ours: framing, sequence matching, decoding and
- * bookkeeping. `transport`: a scripted GenlTransport answering whole replies, for the decoding alone.
+ * bookkeeping. `transport`: a scripted GenlTransport answering whole replies, for the decoding alone. `batch`: the
+ * path the agent takes when the native reader is built (netlink/batch.ts): NativeBatchTransport over a scripted
+ * addon that lays the replies out as batch.c does, on a worker thread as batch.c works on one of libuv's.
  * The messages are built with the unit tests' fixtures, as Linux 6.1 writes them (STATS and STATS64 nests).
  * Each read is then folded into the table model in slices, as the agent does (daemon/agent.ts), so that the figures
  * are the agent's whole read path. Prints per read the wall time of the read and of the fold, the CPU time, the
@@ -18,12 +20,14 @@
 import { EventEmitter } from 'node:events';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { Worker } from 'node:worker_threads';
 import { keepYoungGenerationSmall } from '../src/daemon/heap.js';
 import { NetlinkSource, type GenlTransport } from '../src/ipvs/netlink-source.js';
 import { TableModel } from '../src/mib/model.js';
 import { runCooperatively } from '../src/util/time-slices.js';
 import { HOST_BYTE_ORDER, type ByteOrder } from '../src/ipvs/netlink/bytes.js';
 import { GenlSocket, RECEIVE_BUFFER_LARGE, type RawSocket } from '../src/ipvs/netlink/socket.js';
+import { NativeBatchTransport } from '../src/ipvs/netlink/batch.js';
 import {
   configMessage,
   daemonMessage,
@@ -189,6 +193,68 @@ const transport: GenlTransport = {
   close(): void {},
 };
 
+/**
+ * `batch` mode: a scripted addon. Like batch.c it does its work on another thread (a worker, given every reply
+ * template once) and hands back, per request, a 32-bit length (host order) and the replies with NLMSG_DONE.
+ */
+const ADDON_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { templates, little, hostLittle } = workerData;
+parentPort.on('message', ({ id, requests }) => {
+  const view = new DataView(requests.buffer, requests.byteOffset, requests.byteLength);
+  const parts = [];
+  let size = 0;
+  for (let at = 0; at < requests.length; ) {
+    const len = view.getUint32(at, little);
+    const key = view.getUint16(at + 4, little) === 0x10 ? 'family' : String(requests[at + 16]);
+    const t = templates[key];
+    if (t === undefined) throw new Error('unexpected request ' + key);
+    const replies = Uint8Array.from(t);
+    const rv = new DataView(replies.buffer);
+    const seq = view.getUint32(at + 8, little);
+    for (let p = 0; p < replies.length; p += (rv.getUint32(p, little) + 3) & ~3) rv.setUint32(p + 8, seq, little);
+    const length = new Uint8Array(4);
+    new DataView(length.buffer).setUint32(0, replies.length, hostLittle);
+    parts.push(length, replies);
+    size += 4 + replies.length;
+    at += (len + 3) & ~3;
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  parentPort.postMessage({ id, out }, [out.buffer]);
+});
+`;
+function scriptedAddon(): { transact(protocol: number, requests: Uint8Array, timeoutMs: number): Promise<Uint8Array>; stop(): Promise<number> } {
+  const done = nlmsg(o, { type: 3, flags: 2 }, s32(o, 0));
+  const templates: Record<string, Uint8Array> = { family: concat([...FAMILY, done]) };
+  for (const cmd of [15, 13, 11, 4, 8]) {
+    const probe = new Uint8Array(20);
+    probe[16] = cmd;
+    templates[String(cmd)] = concat([...answer(probe), done]);
+  }
+  const worker = new Worker(ADDON_WORKER, {
+    eval: true,
+    workerData: { templates, little: o === 'little', hostLittle: HOST_BYTE_ORDER === 'little' },
+  });
+  const waiting = new Map<number, (out: Uint8Array) => void>();
+  let next = 0;
+  worker.on('message', ({ id, out }: { id: number; out: Uint8Array }) => waiting.get(id)?.(out));
+  return {
+    transact: (_protocol, requests) =>
+      new Promise((resolve) => {
+        const id = next++;
+        waiting.set(id, (out) => {
+          waiting.delete(id);
+          resolve(out);
+        });
+        worker.postMessage({ id, requests: Uint8Array.from(requests) });
+      }),
+    stop: () => worker.terminate(),
+  };
+}
+const addon = mode === 'batch' ? scriptedAddon() : undefined;
+
 const openSocket =
   mode === 'transport'
     ? async (): Promise<GenlTransport> => transport
@@ -204,7 +270,10 @@ const gcWatch = new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, e.duration);
 });
 gcWatch.observe({ entryTypes: ['gc'] });
-const source = new NetlinkSource({ order: o, openSocket });
+const source =
+  mode === 'batch'
+    ? new NetlinkSource({ order: o, batch: new NativeBatchTransport(addon as NonNullable<typeof addon>, 5000, o) })
+    : new NetlinkSource({ order: o, openSocket, batch: null });
 const model = new TableModel({ monotonic: false });
 for (let run = 0; run < RUNS; run++) {
   loop.reset();
@@ -214,6 +283,7 @@ for (let run = 0; run < RUNS; run++) {
   const t0 = performance.now();
   const snapshot = await source.read();
   const t1 = performance.now();
+  const gcReadMs = gcMaxMs;
   // What the agent does with a read (daemon/agent.ts): the model folds it in slices.
   const update = await runCooperatively(model.updateSteps(snapshot, performance.now()));
   const t2 = performance.now();
@@ -231,8 +301,10 @@ for (let run = 0; run < RUNS; run++) {
       cpuMs: Math.round((used.user + used.system) / 1000),
       maxEventLoopStallMs: Math.round(loop.max / 1e6),
       maxGcPauseMs: Math.round(gcMaxMs * 10) / 10,
+      maxGcPauseReadMs: Math.round(gcReadMs * 10) / 10,
     }),
   );
 }
 gcWatch.disconnect();
 await source.close();
+await addon?.stop();

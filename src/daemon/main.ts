@@ -35,7 +35,7 @@ async function readOnce(command: Pick<RunCommand, 'config' | 'flags'>) {
   const settings = await loadSettings(command);
   const problem = settings.netns === '' ? undefined : namespaceProblem(settings.netns);
   if (problem !== undefined) throw new Error(`not in the network namespace --netns names: ${problem}; ${startOutsideHint(settings.netns)}`);
-  const source = await createSource(settings.source);
+  const source = await createSource(settings.source, { oneShot: true });
   try {
     return await source.read();
   } finally {

@@ -6,7 +6,15 @@ import { parseSourceSpec, SourceSpecError, type SourceSpec } from './source-spec
  * Builds the source a --source value names (source-spec.ts; USAGE in cli.ts). Only the named source's modules are
  * loaded: the others are never needed by this process, and `lvs-agentx snapshot` pays for every module it loads.
  */
-export async function createSource(text: string): Promise<Source> {
+export interface SourceUse {
+  /**
+   * The source serves one read for a command that exits after it (snapshot, check, mrtg), not the daemon: nothing else
+   * waits on the event loop meanwhile, so a read need not give it back every few milliseconds.
+   */
+  readonly oneShot?: boolean;
+}
+
+export async function createSource(text: string, use: SourceUse = {}): Promise<Source> {
   let spec: SourceSpec;
   try {
     spec = parseSourceSpec(text);
@@ -17,7 +25,7 @@ export async function createSource(text: string): Promise<Source> {
   switch (spec.kind) {
     case 'netlink': {
       const { NetlinkSource } = await import('../ipvs/netlink-source.js');
-      return new NetlinkSource({});
+      return new NetlinkSource(use.oneShot === true ? { sliceMs: Number.POSITIVE_INFINITY } : {});
     }
     case 'ipvsadm': {
       const { IpvsadmSource } = await import('../ipvs/ipvsadm/ipvsadm-source.js');

@@ -13,6 +13,7 @@ import {
 import { loadBatch, type BatchReply, type BatchTransport } from './netlink/batch.js';
 import { decodeDestMessage, decodeServiceMessage, type ServiceEntry } from './netlink/ipvs-service.js';
 import { GenlSocket, NetlinkUnavailableError, RECEIVE_BUFFER_LARGE } from './netlink/socket.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { TimeSlicer } from '../util/time-slices.js';
 import { HINT_CAPABILITY, HINT_MODULE, IpvsReadError } from './read-error.js';
 
@@ -40,6 +41,13 @@ const DEST_WINDOW = 16;
  */
 const BATCH_SERVICES = 256;
 const BATCHES_AHEAD = 2;
+/**
+ * Services decoded from a batch between two turns of the event loop: a turn per few services, as the socket path has
+ * one per reply, rather than one per 5 ms slice. V8 runs its garbage-collection tasks between turns; with a turn only
+ * every slice, scavenges came later and larger (host, bench-netlink-decode batch at 10,000 x 10: longest stall
+ * 14-38 ms and GC pause up to 21 ms, against 11-18 ms with a turn every 8 services).
+ */
+const BATCH_TURN_SERVICES = 8;
 
 /**
  * `--source netlink`: reads the IPVS table from the kernel over generic netlink, as ipvsadm does, but with
@@ -47,11 +55,12 @@ const BATCHES_AHEAD = 2;
  *
  * One read: resolve family "IPVS" (once; again after any error, since the module can be unloaded and loaded
  * again under a new id), GET_INFO, GET_CONFIG, the GET_DAEMON dump, the GET_SERVICE dump, then one GET_DEST
- * dump per service. The GET_DEST dumps, many and small, go in batches through the native addon when it is built
- * (netlink/batch.ts: a worker thread sends and receives, the main thread decodes), else on DEST_SOCKETS that peek at each datagram
- * for its size, several dumps out at once; everything else, the GET_SERVICE dump above all, on one that reads into
- * 32 KiB buffers, so that the kernel sends it in 32 KiB parts rather than 4 KiB ones (see RECEIVE_BUFFER_LARGE in
- * netlink/socket.ts).
+ * dump per service. With the native addon built (netlink/batch.ts), every request goes through it: a worker thread
+ * sends and receives, 32 KiB at a time, and the main thread decodes; the GET_DEST dumps, many and small, go
+ * BATCH_SERVICES to a call. Without it, through the `netlink` package: the GET_DEST dumps on DEST_SOCKETS that peek
+ * at each datagram for its size, several dumps out at once; everything else, the GET_SERVICE dump above all, on one
+ * that reads into 32 KiB buffers, so that the kernel sends it in 32 KiB parts rather than 4 KiB ones (see
+ * RECEIVE_BUFFER_LARGE in netlink/socket.ts).
  * A dump racing with changes may repeat entries: services and real servers are
  * de-duplicated by their canonical names, first one kept. Nothing is sorted. A service that disappears between
  * the two dumps simply has no real servers (the kernel answers an empty dump).
@@ -83,6 +92,11 @@ export interface NetlinkSourceOptions {
    * openSocket was given; null: always GenlSocket.
    */
   readonly batch?: BatchTransport | null;
+  /**
+   * How long decoding may hold the event loop before giving it back (TimeSlicer; default SLICE_MS). A one-shot
+   * command, with nobody else on the loop, passes Infinity.
+   */
+  readonly sliceMs?: number;
 }
 
 export class NetlinkSource implements Source {
@@ -91,6 +105,7 @@ export class NetlinkSource implements Source {
   private readonly openSocket: (use: SocketUse) => Promise<GenlTransport>;
   private sockets: { readonly bulk: GenlTransport; readonly dests: readonly GenlTransport[] } | undefined;
   private readonly destSockets: number;
+  private readonly sliceMs: number | undefined;
   /** The GET_DEST dumps go through this when set, else over the `dests` sockets. */
   readonly batch: BatchTransport | undefined;
   private familyId: number | undefined;
@@ -101,6 +116,7 @@ export class NetlinkSource implements Source {
     this.order = options.order ?? HOST_BYTE_ORDER;
     const timeoutMs = options.timeoutMs ?? 5000;
     this.destSockets = Math.max(1, options.destSockets ?? DEST_SOCKETS);
+    this.sliceMs = options.sliceMs;
     this.batch =
       options.batch === null
         ? undefined
@@ -135,8 +151,7 @@ export class NetlinkSource implements Source {
     const opened: GenlTransport[] = [];
     try {
       opened.push(await this.openSocket('bulk'));
-      const dests = this.batch === undefined ? this.destSockets : 0;
-      while (opened.length <= dests) opened.push(await this.openSocket('dests'));
+      while (opened.length <= this.destSockets) opened.push(await this.openSocket('dests'));
     } catch (err) {
       for (const s of opened) s.close();
       throw err;
@@ -152,11 +167,17 @@ export class NetlinkSource implements Source {
   private async readOnce(): Promise<Snapshot> {
     let step = 'open netlink socket';
     try {
-      this.sockets ??= await this.open();
-      const { bulk, dests } = this.sockets;
-      const ask = (s: string, message: Uint8Array): Promise<Uint8Array[]> => {
+      // With the batch transport every request goes through it, one batch each, and no socket of the netlink
+      // package is opened (nor the package loaded).
+      const batch = this.batch;
+      if (batch === undefined) this.sockets ??= await this.open();
+      const dests = this.sockets?.dests ?? [];
+      const ask = async (s: string, message: Uint8Array): Promise<Uint8Array[]> => {
         step = s;
-        return bulk.request(message, s);
+        if (this.sockets !== undefined) return this.sockets.bulk.request(message, s);
+        const [reply] = await (batch as BatchTransport).transact([message], () => s);
+        if (!Array.isArray(reply)) throw reply ?? new NetlinkDecodeError('batch result', 0, 'no reply');
+        return reply;
       };
 
       if (this.familyId === undefined) {
@@ -183,7 +204,7 @@ export class NetlinkSource implements Source {
 
       // A dump of 10,000 services takes longer to decode than an AgentX request may wait: give the event loop back
       // every few milliseconds.
-      const slicer = new TimeSlicer();
+      const slicer = new TimeSlicer(this.sliceMs);
       const breathe = (): Promise<void> => slicer.breathe();
 
       const entries = new Map<string, ServiceEntry>();
@@ -205,33 +226,44 @@ export class NetlinkSource implements Source {
       const destStep = (i: number): string => `IPVS_CMD_GET_DEST ${(list[i] as [string, ServiceEntry])[0]}`;
       const abandoned = (): Error => new Error('ipvs: netlink source closed during the read');
 
-      if (this.batch !== undefined) {
+      if (batch !== undefined) {
         // BATCH_SERVICES dumps per batch, BATCHES_AHEAD batches out at once; the replies are decoded in service
-        // order, the slicer asked after every service (no reply is a turn of its own here).
-        const batch = this.batch;
+        // order, and the event loop gets a turn every BATCH_TURN_SERVICES of them (see there), unless nobody else
+        // is on it (sliceMs Infinity). The step's text is made only when a batch or a reply failed.
+        const slices = this.sliceMs !== Number.POSITIVE_INFINITY;
         const batches: Promise<BatchReply[]>[] = [];
         const askBatch = (b: number): void => {
           const first = b * BATCH_SERVICES;
           const part = list.slice(first, first + BATCH_SERVICES);
           const requests = part.map(([, entry]) => buildGetDests(family, entry.key, this.order));
-          step = destStep(first);
           const replies = batch.transact(requests, (j) => destStep(first + j));
           replies.catch(() => undefined); // awaited in its turn below
           batches[b] = replies;
         };
         const count = Math.ceil(list.length / BATCH_SERVICES);
+        let sinceCheck = 0;
         for (let b = 0; b < count; b++) {
           for (let a = batches.length; a < count && a <= b + BATCHES_AHEAD - 1 && !this.closed; a++) askBatch(a);
           if (this.closed) throw abandoned();
-          step = destStep(b * BATCH_SERVICES);
-          const replies = await (batches[b] as Promise<BatchReply[]>);
+          let replies: BatchReply[];
+          try {
+            replies = await (batches[b] as Promise<BatchReply[]>);
+          } catch (err) {
+            step = destStep(b * BATCH_SERVICES);
+            throw err;
+          }
           for (let j = 0; j < replies.length; j++) {
             const i = b * BATCH_SERVICES + j;
             const reply = replies[j] as BatchReply;
-            step = destStep(i);
-            if (!Array.isArray(reply)) throw reply;
+            if (!Array.isArray(reply)) {
+              step = destStep(i);
+              throw reply;
+            }
             addService(i, reply);
-            await breathe();
+            if (++sinceCheck === BATCH_TURN_SERVICES) {
+              sinceCheck = 0;
+              if (slices) await nextTurn();
+            }
           }
         }
         return { info: { ...info, ...config, daemons }, services };

@@ -84,7 +84,8 @@ export function snapshotTableBytes(snapshot: Snapshot): Buffer {
     out.stats(s.stats, widths);
     out.newline();
     for (const [real, r] of reals[n] as [string, RealServer][]) {
-      out.left(REAL_PREFIX + real, widths[0] as number);
+      out.text(REAL_PREFIX);
+      out.left(real, (widths[0] as number) - REAL_PREFIX.length);
       out.left(r.forward, widths[1] as number, true);
       out.number(r.weight, widths[WEIGHT] as number);
       out.number(r.activeConns, widths[ACTIVE] as number);
@@ -106,9 +107,19 @@ function sum(reals: readonly RealServer[], field: 'activeConns' | 'inactiveConns
   return n;
 }
 
-/** The items with their names, in index order. */
+/**
+ * The items with their names, in index order. Names are nearly always ASCII, where compareNames() is length, then
+ * code units: checked once per name here rather than twice per comparison.
+ */
 function byName<T>(items: readonly T[], nameOf: (item: T) => string): [string, T][] {
-  return items.map((item): [string, T] => [nameOf(item), item]).sort((a, b) => compareNames(a[0], b[0]));
+  const named = items.map((item): [string, T] => [nameOf(item), item]);
+  if (!named.every(([name]) => isAscii(name))) return named.sort((a, b) => compareNames(a[0], b[0]));
+  return named.sort((a, b) => (a[0].length !== b[0].length ? a[0].length - b[0].length : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** A counter as an exact Number, or undefined at 2^53 and above. */
@@ -149,9 +160,21 @@ class ByteOutput {
     this.buf = bigger;
   }
 
+  /** UTF-8; an ASCII text (every name in practice) byte by byte, which beats a call into Buffer#write per cell. */
   text(s: string): void {
-    this.room(Buffer.byteLength(s));
-    this.at += this.buf.write(s, this.at, 'utf8');
+    this.room(s.length);
+    const buf = this.buf;
+    const start = this.at;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) {
+        this.room(Buffer.byteLength(s));
+        this.at = start + this.buf.write(s, start, 'utf8');
+        return;
+      }
+      buf[start + i] = c;
+    }
+    this.at = start + s.length;
   }
 
   spaces(n: number): void {

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type ByteOrder, HOST_BYTE_ORDER, readU32, smallBytes } from './bytes.js';
 import { NETLINK_GENERIC } from './constants.js';
-import { NetlinkDecodeError, type NetlinkError, systemError } from './errors.js';
+import { NetlinkDecodeError, NetlinkError, systemError } from './errors.js';
 import { setSequence } from './message.js';
 import { ReplyCollector } from './reply.js';
 
@@ -113,20 +113,28 @@ export class NativeBatchTransport implements BatchTransport {
       copy.set(r);
       this.seq = (this.seq + 1) >>> 0 || 1;
       setSequence(copy, this.seq, this.order);
-      collectors.push(new ReplyCollector(copy, this.order, contextOf(collectors.length)));
+      // The context is only part of error messages: made for the requests that failed (verdict()), not for each.
+      collectors.push(new ReplyCollector(copy, this.order, ''));
       at += (r.length + 3) & ~3;
     }
     let out: Uint8Array;
     try {
       out = await this.native.transact(NETLINK_GENERIC, bytes, this.timeoutMs);
     } catch (err) {
-      if (err instanceof TypeError) throw err; // bytes the addon refused before sending: a bug here, not the kernel
-      const syscall = typeof err === 'object' && err !== null && 'syscall' in err ? String(err.syscall) : 'netlink';
+      // Only a failed system call carries an errno; anything else (bytes the addon refused before sending) is a bug
+      // on this side and goes up as it is.
       const errno = typeof err === 'object' && err !== null && 'errno' in err ? err.errno : undefined;
+      if (typeof errno !== 'number') throw err;
+      const syscall = typeof err === 'object' && err !== null && 'syscall' in err ? String(err.syscall) : 'netlink';
       const count = requests.length > 1 ? ` and ${requests.length - 1} more` : '';
       throw systemError({ errno }, `${syscall} (${contextOf(0)}${count})`);
     }
-    return splitReplies(out, collectors);
+    const replies = splitReplies(out, collectors);
+    for (let i = 0; i < replies.length; i++) {
+      const r = replies[i];
+      if (r instanceof NetlinkError) replies[i] = new NetlinkError(r.errno, r.code, r.kernelMessage, contextOf(i));
+    }
+    return replies;
   }
 }
 

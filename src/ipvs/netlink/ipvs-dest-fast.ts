@@ -1,4 +1,4 @@
-import { formatAddress } from '../address.js';
+import { formatAddressAt } from '../address.js';
 import { allocStats, type Family, type ForwardMethod, type RealServer, type Stats, ZERO_STATS } from '../snapshot.js';
 import { HOST_BYTE_ORDER, type ByteOrder } from './bytes.js';
 import { GENL_HDRLEN, NLA_HDRLEN, NLA_TYPE_MASK, NLMSG_HDRLEN } from './constants.js';
@@ -87,6 +87,12 @@ function scan(view: DataView, base: number, from: number, end: number, little: b
   return true;
 }
 
+/** A u32 attribute of the dest nest, or -1 when it is absent or not 4 bytes (no closure per message). */
+function destU32(view: DataView, base: number, little: boolean, type: number): number {
+  const a = destAt[type] as number;
+  return a >= 0 && destLen[type] === 4 ? view.getUint32(base + a, little) : -1;
+}
+
 export function decodeDestFast(message: Uint8Array, order: ByteOrder, serviceFamily: Family): RealServer | undefined {
   const little = order === 'little';
   const view = viewOf(message);
@@ -103,10 +109,6 @@ export function decodeDestFast(message: Uint8Array, order: ByteOrder, serviceFam
   if (nestAt < 0) return undefined;
   if (!scan(view, base, nestAt, nestAt + (destLen[IPVS_CMD_ATTR.DEST] as number), little, destAt, destLen)) return undefined;
 
-  const u32 = (type: number): number => {
-    const a = destAt[type] as number;
-    return a >= 0 && destLen[type] === 4 ? view.getUint32(base + a, little) : -1;
-  };
   let family = serviceFamily;
   const afAt = destAt[IPVS_DEST_ATTR.ADDR_FAMILY] as number;
   if (afAt >= 0) {
@@ -116,7 +118,7 @@ export function decodeDestFast(message: Uint8Array, order: ByteOrder, serviceFam
     else if (af === AF.INET6) family = 'inet6';
     else return undefined;
   }
-  const fwd = u32(IPVS_DEST_ATTR.FWD_METHOD);
+  const fwd = destU32(view, base, little, IPVS_DEST_ATTR.FWD_METHOD);
   if (fwd < 0) return undefined;
   const forward = FORWARD[fwd & IP_VS_CONN_F_FWD_MASK];
   if (forward === undefined) return undefined;
@@ -149,18 +151,18 @@ export function decodeDestFast(message: Uint8Array, order: ByteOrder, serviceFam
   if (portAt < 0 || destLen[IPVS_DEST_ATTR.PORT] !== 2) return undefined;
   const weightAt = destAt[IPVS_DEST_ATTR.WEIGHT] as number;
   if (weightAt < 0 || destLen[IPVS_DEST_ATTR.WEIGHT] !== 4) return undefined;
-  const upper = u32(IPVS_DEST_ATTR.U_THRESH);
-  const lower = u32(IPVS_DEST_ATTR.L_THRESH);
-  const active = u32(IPVS_DEST_ATTR.ACTIVE_CONNS);
-  const inactive = u32(IPVS_DEST_ATTR.INACT_CONNS);
-  const persistent = u32(IPVS_DEST_ATTR.PERSIST_CONNS);
+  const upper = destU32(view, base, little, IPVS_DEST_ATTR.U_THRESH);
+  const lower = destU32(view, base, little, IPVS_DEST_ATTR.L_THRESH);
+  const active = destU32(view, base, little, IPVS_DEST_ATTR.ACTIVE_CONNS);
+  const inactive = destU32(view, base, little, IPVS_DEST_ATTR.INACT_CONNS);
+  const persistent = destU32(view, base, little, IPVS_DEST_ATTR.PERSIST_CONNS);
   if (upper < 0 || lower < 0 || active < 0 || inactive < 0 || persistent < 0) return undefined;
 
   const stats = decodeStatsFast(view, base, little);
   if (stats === undefined) return undefined;
   return {
     family,
-    address: formatAddress(family, message.subarray(addrAt, addrAt + addrLen)),
+    address: formatAddressAt(family, message, addrAt, addrLen),
     port: view.getUint16(base + portAt, false),
     forward,
     weight: view.getInt32(base + weightAt, little),

@@ -32,7 +32,7 @@ export function fakeNative(o: ByteOrder, answer: (request: Uint8Array) => FakeAn
     calls,
     async transact(_protocol, requests) {
       const split: Uint8Array[] = [];
-      const parts: number[] = [];
+      const parts: Uint8Array[] = [];
       for (let at = 0; at < requests.length; ) {
         const len = read32(requests, at, o);
         const request = Uint8Array.from(requests.subarray(at, at + len));
@@ -45,13 +45,19 @@ export function fakeNative(o: ByteOrder, answer: (request: Uint8Array) => FakeAn
           typeof a === 'number'
             ? [nlmsg(o, { type: 2, seq }, [...s32(o, a), ...request.subarray(0, 16)])]
             : [...a.map((m) => withSeq(m, seq, o)), nlmsg(o, { type: 3, flags: 2, seq }, s32(o, 0))];
-        const bytes = replies.flatMap((m) => [...m]);
         const length = new Uint8Array(4);
-        new DataView(length.buffer).setUint32(0, bytes.length, new Uint8Array(new Uint16Array([1]).buffer)[0] === 1);
-        parts.push(...length, ...bytes);
+        const size = replies.reduce((n, m) => n + m.length, 0);
+        new DataView(length.buffer).setUint32(0, size, new Uint8Array(new Uint16Array([1]).buffer)[0] === 1);
+        parts.push(length, ...replies);
       }
       calls.push(split);
-      return Uint8Array.from(parts);
+      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.length;
+      }
+      return out;
     },
   };
 }

@@ -394,6 +394,15 @@ describe('NetlinkSource with a scripted kernel', () => {
     reading = false;
     expect(snap.services).toHaveLength(200);
     expect(turns).toBeGreaterThanOrEqual(3); // 200 ms of work, a turn at least every 32 services once 10 ms passed
+
+    // A one-shot command's source (sliceMs Infinity) keeps the loop: nobody else waits on it.
+    turns = 0;
+    reading = true;
+    setImmediate(count);
+    const once = await new NetlinkSource({ order: o, openSocket: async () => kernel, sliceMs: Number.POSITIVE_INFINITY }).read();
+    reading = false;
+    expect(once.services).toHaveLength(200);
+    expect(turns).toBe(0);
   });
 
   it('de-duplicates the reals of a big service too, first one kept, in dump order', async () => {
@@ -438,16 +447,15 @@ describe('NetlinkSource with a scripted kernel', () => {
     };
 
     for (const o of ORDERS) {
-      it(`reads the same snapshot; the GET_DEST dumps go through it, no dest socket is opened (${o} endian)`, async () => {
+      it(`reads the same snapshot; every request goes through it, no socket is opened (${o} endian)`, async () => {
         const opened: SocketUse[] = [];
         const viaSockets = await new NetlinkSource({ order: o, batch: null, openSocket: async () => new FakeKernel(o, ipvsKernel(o)) }).read();
         const { native, batch } = batchOf(o, ipvsKernel(o));
-        const bulk = new FakeKernel(o, ipvsKernel(o));
-        const source = new NetlinkSource({ order: o, batch, openSocket: async (use) => (opened.push(use), bulk) });
+        const source = new NetlinkSource({ order: o, batch, openSocket: async (use) => (opened.push(use), new FakeKernel(o, ipvsKernel(o))) });
         const snap = await source.read();
-        expect(opened).toEqual(['bulk']);
-        expect(bulk.asked.some((a) => a.startsWith('IPVS_CMD_GET_DEST'))).toBe(false);
-        expect(native.calls.map((c) => c.length)).toEqual([3]);
+        expect(opened).toEqual([]);
+        // family dump, GET_INFO, GET_CONFIG, GET_DAEMON, GET_SERVICE one at a time, then the three GET_DESTs at once
+        expect(native.calls.map((c) => c.length)).toEqual([1, 1, 1, 1, 1, 3]);
         // Stats are views into shared columns, placed in the order they were decoded: compared by their values.
         const plain = (x: typeof snap) => ({
           info: x.info,
@@ -473,7 +481,7 @@ describe('NetlinkSource with a scripted kernel', () => {
         },
       };
       const snap = await new NetlinkSource({ order: o, batch: counting, openSocket: async () => new FakeKernel(o, ipvsKernel(o, { 4: () => many })) }).read();
-      expect(native.calls.map((c) => c.length)).toEqual([256, 256, 88]);
+      expect(native.calls.map((c) => c.length)).toEqual([1, 1, 1, 1, 1, 256, 256, 88]);
       expect(most).toBe(2);
       expect(snap.services.map((s) => (s.key.kind === 'fwmark' ? s.key.fwmark : 0))).toEqual(many.map((_, i) => i + 1));
     });
@@ -491,18 +499,47 @@ describe('NetlinkSource with a scripted kernel', () => {
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ name: 'IpvsReadError', step: 'IPVS_CMD_GET_DEST UDP/[2001:db8::1]:53', errno: 'EINVAL' });
 
+      // The batch of GET_DESTs times out; single requests are answered.
+      const working = batchOf(o, handler).native;
+      let calls = 0;
       const timingOut = {
-        transact: async () => {
-          throw Object.assign(new Error('Connection timed out'), { errno: 110, syscall: 'recvfrom' });
+        transact: async (protocol: number, requests: Uint8Array, timeoutMs: number) => {
+          if (++calls === 6) throw Object.assign(new Error('Connection timed out'), { errno: 110, syscall: 'recvfrom' });
+          return working.transact(protocol, requests, timeoutMs);
         },
       };
-      const bulk = new FakeKernel(o, handler);
-      const source = new NetlinkSource({ order: o, batch: new NativeBatchTransport(timingOut, 1000, o), openSocket: async () => bulk });
+      const source = new NetlinkSource({ order: o, batch: new NativeBatchTransport(timingOut, 1000, o) });
       const err2 = await source.read().catch((e: unknown) => e);
       expect(err2).toBeInstanceOf(IpvsReadError);
       expect(err2).toMatchObject({ step: 'IPVS_CMD_GET_DEST TCP/10.0.0.1:80', errno: 'ETIMEDOUT' });
       expect((err2 as Error).message).toMatch(/recvfrom \(IPVS_CMD_GET_DEST TCP\/10\.0\.0\.1:80 and 2 more\)/);
-      expect(bulk.closed).toBe(1); // after an error the next read starts afresh
+      // After an error the next read starts afresh: the family is resolved again.
+      await source.read().catch(() => undefined);
+      expect(working.calls[5]?.length).toBe(1);
+      const familyDump = working.calls[5]?.[0] as Uint8Array;
+      expect(decodeHeader(familyDump, 0, o).type).toBe(0x10);
+    });
+
+    it('gives the event loop a turn every 8 services decoded, except for a one-shot command (sliceMs Infinity)', async () => {
+      const o: ByteOrder = 'little';
+      const many = Array.from({ length: 200 }, (_, i) => serviceMessage(o, svcFwmark(o, 2, i + 1, be32(0xffffffff))));
+      const { batch } = batchOf(o, ipvsKernel(o, { 4: () => many }));
+      const turnsDuring = async (options: { sliceMs?: number }): Promise<number> => {
+        let turns = 0;
+        let reading = true;
+        const count = (): void => {
+          turns++;
+          if (reading) setImmediate(count);
+        };
+        setImmediate(count);
+        const snap = await new NetlinkSource({ order: o, batch, ...options }).read();
+        reading = false;
+        expect(snap.services).toHaveLength(200);
+        return turns;
+      };
+      // The fake answers in microtasks: every turn the others get comes from the decoding loop.
+      expect(await turnsDuring({})).toBeGreaterThanOrEqual(200 / 8);
+      expect(await turnsDuring({ sliceMs: Number.POSITIVE_INFINITY })).toBe(0);
     });
 
     it('close() while a batch is out abandons the read; no further batch is asked', async () => {
@@ -514,14 +551,14 @@ describe('NetlinkSource with a scripted kernel', () => {
       const closing = {
         transact: async (requests: readonly Uint8Array[], contextOf: (i: number) => string) => {
           const replies = await batch.transact(requests, contextOf);
-          void source?.close();
+          if (requests.length > 1) void source?.close(); // the first batch of GET_DESTs
           return replies;
         },
       };
       source = new NetlinkSource({ order: o, batch: closing, openSocket: async () => new FakeKernel(o, kernel) });
       const err = await source.read().catch((e: unknown) => e);
       expect((err as Error).message).toMatch(/closed during the read/);
-      expect(native.calls.length).toBe(2); // the two asked before the close, none after
+      expect(native.calls.length).toBe(5 + 2); // the single requests, the two batches asked before the close, none after
     });
   });
 });
