@@ -41,7 +41,7 @@ export function snapshotTableBytes(snapshot: Snapshot): Buffer {
 
   // Each name made once, not once per comparison; rows in index order.
   const services = byName(snapshot.services, (s) => serviceName(s.key));
-  const reals = services.map(([, s]) => byName(s.reals, realName));
+  const reals = services.items.map((s) => byName(s.reals, realName));
 
   const widths: number[] = HEADER.map((h) => h.length);
   const widen = (column: number, width: number): void => {
@@ -51,20 +51,21 @@ export function snapshotTableBytes(snapshot: Snapshot): Buffer {
     for (let k = 0; k < COUNTERS.length; k++) widen(FIRST_COUNTER + k, statWidth(s, COUNTERS[k] as number));
   };
   let rows = 1;
-  services.forEach(([name, s], n) => {
-    widen(0, name.length);
+  services.items.forEach((s, n) => {
+    widen(0, (services.names[n] as string).length);
     widen(1, schedText(s).length);
     widen(ACTIVE, numberWidth(sum(s.reals, 'activeConns')));
     widen(INACTIVE, numberWidth(sum(s.reals, 'inactiveConns')));
     widenStats(s.stats);
-    for (const [real, r] of reals[n] as [string, RealServer][]) {
-      widen(0, REAL_PREFIX.length + real.length);
+    const own = reals[n] as Named<RealServer>;
+    own.items.forEach((r, k) => {
+      widen(0, REAL_PREFIX.length + (own.names[k] as string).length);
       widen(1, r.forward.length);
       widen(WEIGHT, numberWidth(r.weight));
       widen(ACTIVE, numberWidth(r.activeConns));
       widen(INACTIVE, numberWidth(r.inactiveConns));
       widenStats(r.stats);
-    }
+    });
     rows += 1 + s.reals.length;
   });
 
@@ -75,24 +76,25 @@ export function snapshotTableBytes(snapshot: Snapshot): Buffer {
   out.newline();
   HEADER.forEach((h, c) => (c < 2 ? out.left(h, widths[c] as number, c > 0) : out.right(h, widths[c] as number)));
   out.newline();
-  services.forEach(([name, s], n) => {
-    out.left(name, widths[0] as number);
+  services.items.forEach((s, n) => {
+    out.left(services.names[n] as string, widths[0] as number);
     out.left(schedText(s), widths[1] as number, true);
     out.spaces(SEPARATOR + (widths[WEIGHT] as number));
     out.number(sum(s.reals, 'activeConns'), widths[ACTIVE] as number);
     out.number(sum(s.reals, 'inactiveConns'), widths[INACTIVE] as number);
     out.stats(s.stats, widths);
     out.newline();
-    for (const [real, r] of reals[n] as [string, RealServer][]) {
+    const own = reals[n] as Named<RealServer>;
+    own.items.forEach((r, k) => {
       out.text(REAL_PREFIX);
-      out.left(real, (widths[0] as number) - REAL_PREFIX.length);
+      out.left(own.names[k] as string, (widths[0] as number) - REAL_PREFIX.length);
       out.left(r.forward, widths[1] as number, true);
       out.number(r.weight, widths[WEIGHT] as number);
       out.number(r.activeConns, widths[ACTIVE] as number);
       out.number(r.inactiveConns, widths[INACTIVE] as number);
       out.stats(r.stats, widths);
       out.newline();
-    }
+    });
   });
   return out.finish();
 }
@@ -107,14 +109,29 @@ function sum(reals: readonly RealServer[], field: 'activeConns' | 'inactiveConns
   return n;
 }
 
+/** Items and their names, both in index order. */
+interface Named<T> {
+  readonly names: readonly string[];
+  readonly items: readonly T[];
+}
+
 /**
- * The items with their names, in index order. Names are nearly always ASCII, where compareNames() is length, then
- * code units: checked once per name here rather than twice per comparison.
+ * The items with their names, in index order: each name made once, and no pair per item. Names are nearly always
+ * ASCII, where compareNames() is length, then code units: checked once per name here rather than twice per
+ * comparison. Real servers mostly come in order already (the kernel lists them as they were added): then nothing
+ * is sorted.
  */
-function byName<T>(items: readonly T[], nameOf: (item: T) => string): [string, T][] {
-  const named = items.map((item): [string, T] => [nameOf(item), item]);
-  if (!named.every(([name]) => isAscii(name))) return named.sort((a, b) => compareNames(a[0], b[0]));
-  return named.sort((a, b) => (a[0].length !== b[0].length ? a[0].length - b[0].length : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+function byName<T>(items: readonly T[], nameOf: (item: T) => string): Named<T> {
+  const names = items.map(nameOf);
+  const ascii = names.every(isAscii);
+  const compare = ascii
+    ? (a: string, b: string): number => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0)
+    : compareNames;
+  let sorted = true;
+  for (let i = 1; i < names.length && sorted; i++) sorted = compare(names[i - 1] as string, names[i] as string) <= 0;
+  if (sorted) return { names, items };
+  const order = names.map((_, i) => i).sort((a, b) => compare(names[a] as string, names[b] as string));
+  return { names: order.map((i) => names[i] as string), items: order.map((i) => items[i] as T) };
 }
 
 function isAscii(text: string): boolean {
