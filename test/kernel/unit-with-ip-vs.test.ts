@@ -19,6 +19,11 @@ describe(`${FILE} on a kernel with ip_vs loaded`, () => {
     if (!status.ok) return;
     r = await runInGuest(
       `test -e /proc/net/ip_vs && echo "IP_VS_LOADED"
+# A small table, so that both readers' GET_DEST dumps have real servers to compare.
+for i in 1 2 3; do
+  ipvsadm -A -t 10.9.9.$i:80 -s wlc && ipvsadm -a -t 10.9.9.$i:80 -r 10.9.8.$i:8080 -m -w 3 && ipvsadm -a -t 10.9.9.$i:80 -r 10.9.7.$i:8080 -m
+done
+ipvsadm -A -u [2001:db8::9]:53 -s rr && ipvsadm -a -u [2001:db8::9]:53 -r [2001:db8::10]:53 -m
 node node_modules/vitest/vitest.mjs run --configLoader runner --reporter verbose --config test/vitest.config.ts ${FILE} 2>&1`,
       { timeoutMs: 600_000 },
     );

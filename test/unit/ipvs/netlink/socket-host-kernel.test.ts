@@ -18,6 +18,7 @@ import { NetlinkError } from '../../../../src/ipvs/netlink/errors.js';
 import { buildGetFamily, buildGetFamilyDump, decodeFamily, type GenlFamily } from '../../../../src/ipvs/netlink/genl-ctrl.js';
 import { GenlSocket } from '../../../../src/ipvs/netlink/socket.js';
 import { HINT_CAPABILITY, HINT_MODULE, IpvsReadError } from '../../../../src/ipvs/read-error.js';
+import { statsRecord } from '../../../../src/ipvs/snapshot.js';
 
 const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 const linux = process.platform === 'linux';
@@ -197,23 +198,42 @@ describe('GenlSocket on this kernel', () => {
       ? 'a snapshot (we hold CAP_NET_ADMIN)'
       : 'EPERM with the capability hint (we lack CAP_NET_ADMIN)';
   it(`NetlinkSource.read() (${ipvsCase}): ${readCase}`, async () => {
-    const source = new NetlinkSource();
+    // Both readers: the native one (the default, built by npm test) and the netlink package's (batch: null).
+    const native = new NetlinkSource();
+    const viaPackage = new NetlinkSource({ batch: null });
+    expect(native.batch).toBeDefined();
     try {
-      if (!ipvsLoaded) {
-        const err = await source.read().catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(IpvsReadError);
-        expect(err).toMatchObject({ step: 'resolve family IPVS', errno: 'ENOENT', hint: HINT_MODULE });
-        // Recoverable: the next read tries again (and fails the same way here).
-        await expect(source.read()).rejects.toMatchObject({ errno: 'ENOENT', hint: HINT_MODULE });
-      } else if (netAdmin) {
-        const snapshot = await source.read();
-        expect(snapshot.info.version).toMatch(/^\d+\.\d+\.\d+$/);
-        expect(Array.isArray(snapshot.services)).toBe(true);
-      } else {
-        await expect(source.read()).rejects.toMatchObject({ name: 'IpvsReadError', errno: 'EPERM', hint: HINT_CAPABILITY });
+      for (const source of [native, viaPackage]) {
+        if (!ipvsLoaded) {
+          const err = await source.read().catch((e: unknown) => e);
+          expect(err).toBeInstanceOf(IpvsReadError);
+          expect(err).toMatchObject({ step: 'resolve family IPVS', errno: 'ENOENT', hint: HINT_MODULE });
+          // Recoverable: the next read tries again (and fails the same way here).
+          await expect(source.read()).rejects.toMatchObject({ errno: 'ENOENT', hint: HINT_MODULE });
+        } else if (netAdmin) {
+          const snapshot = await source.read();
+          expect(snapshot.info.version).toMatch(/^\d+\.\d+\.\d+$/);
+          expect(Array.isArray(snapshot.services)).toBe(true);
+        } else {
+          await expect(source.read()).rejects.toMatchObject({ name: 'IpvsReadError', errno: 'EPERM', hint: HINT_CAPABILITY });
+        }
+      }
+      if (ipvsLoaded && netAdmin) {
+        // The same table through both (test/kernel loads one before this runs); stats compared by value.
+        const plain = (x: Awaited<ReturnType<NetlinkSource['read']>>) => ({
+          info: x.info,
+          services: x.services.map((v) => ({
+            ...v,
+            stats: statsRecord(v.stats),
+            reals: v.reals.map((r) => ({ ...r, stats: statsRecord(r.stats) })),
+          })),
+        });
+        const [a, b] = [await native.read(), await viaPackage.read()];
+        expect(plain(a)).toEqual(plain(b));
       }
     } finally {
-      await source.close();
+      await native.close();
+      await viaPackage.close();
     }
   });
 
