@@ -5,7 +5,7 @@
  * length in host byte order, then the bytes, per request.
  */
 import type { ByteOrder } from '../../../src/ipvs/netlink/bytes.js';
-import { nlmsg, s32 } from './nl.js';
+import { concat, nlmsg, s32 } from './nl.js';
 
 /** What a request is answered with: reply messages (then NLMSG_DONE), or a negative errno (NLMSG_ERROR). */
 export type FakeAnswer = Uint8Array[] | number;
@@ -51,13 +51,7 @@ export function fakeNative(o: ByteOrder, answer: (request: Uint8Array) => FakeAn
         parts.push(length, ...replies);
       }
       calls.push(split);
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-      }
-      return out;
+      return concat(...parts);
     },
   };
 }

@@ -20,6 +20,7 @@ import {
 } from './ipvs-fixtures.js';
 import { attr, be32, genl, ip4, ip6, nlmsg, ORDERS, str, u16, u32 } from './nl.js';
 import { named } from '../plain-stats.js';
+import { turnsDuring } from '../loop-turns.js';
 import { NativeBatchTransport } from '../../../src/ipvs/netlink/batch.js';
 import { fakeNative, type FakeAnswer } from './fake-batch.js';
 
@@ -383,26 +384,16 @@ describe('NetlinkSource with a scripted kernel', () => {
         },
       }),
     );
-    let turns = 0;
-    let reading = true;
-    const count = (): void => {
-      turns++;
-      if (reading) setImmediate(count);
-    };
-    setImmediate(count);
-    const snap = await new NetlinkSource({ order: o, openSocket: async () => kernel }).read();
-    reading = false;
-    expect(snap.services).toHaveLength(200);
-    expect(turns).toBeGreaterThanOrEqual(3); // 200 ms of work, a turn at least every 32 services once 10 ms passed
+    const sliced = await turnsDuring(() => new NetlinkSource({ order: o, openSocket: async () => kernel }).read());
+    expect(sliced.result.services).toHaveLength(200);
+    expect(sliced.turns).toBeGreaterThanOrEqual(3); // 200 ms of work, a turn at least every 32 services once 10 ms passed
 
     // A one-shot command's source (sliceMs Infinity) keeps the loop: nobody else waits on it.
-    turns = 0;
-    reading = true;
-    setImmediate(count);
-    const once = await new NetlinkSource({ order: o, openSocket: async () => kernel, sliceMs: Number.POSITIVE_INFINITY }).read();
-    reading = false;
-    expect(once.services).toHaveLength(200);
-    expect(turns).toBe(0);
+    const once = await turnsDuring(() =>
+      new NetlinkSource({ order: o, openSocket: async () => kernel, sliceMs: Number.POSITIVE_INFINITY }).read(),
+    );
+    expect(once.result.services).toHaveLength(200);
+    expect(once.turns).toBe(0);
   });
 
   it('de-duplicates the reals of a big service too, first one kept, in dump order', async () => {
@@ -524,22 +515,14 @@ describe('NetlinkSource with a scripted kernel', () => {
       const o: ByteOrder = 'little';
       const many = Array.from({ length: 200 }, (_, i) => serviceMessage(o, svcFwmark(o, 2, i + 1, be32(0xffffffff))));
       const { batch } = batchOf(o, ipvsKernel(o, { 4: () => many }));
-      const turnsDuring = async (options: { sliceMs?: number }): Promise<number> => {
-        let turns = 0;
-        let reading = true;
-        const count = (): void => {
-          turns++;
-          if (reading) setImmediate(count);
-        };
-        setImmediate(count);
-        const snap = await new NetlinkSource({ order: o, batch, ...options }).read();
-        reading = false;
-        expect(snap.services).toHaveLength(200);
+      const turnsFor = async (options: { sliceMs?: number }): Promise<number> => {
+        const { result, turns } = await turnsDuring(() => new NetlinkSource({ order: o, batch, ...options }).read());
+        expect(result.services).toHaveLength(200);
         return turns;
       };
       // The fake answers in microtasks: every turn the others get comes from the decoding loop.
-      expect(await turnsDuring({})).toBeGreaterThanOrEqual(200 / 8);
-      expect(await turnsDuring({ sliceMs: Number.POSITIVE_INFINITY })).toBe(0);
+      expect(await turnsFor({})).toBeGreaterThanOrEqual(200 / 8);
+      expect(await turnsFor({ sliceMs: Number.POSITIVE_INFINITY })).toBe(0);
     });
 
     it('close() while a batch is out abandons the read; no further batch is asked', async () => {

@@ -1,21 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { TimeSlicer } from '../../../src/util/time-slices.js';
+import { turnsDuring } from '../loop-turns.js';
 
-/** Busy work for `ms`, then a breathe(); counts the event-loop turns other work got meanwhile. */
+/** Busy work for `ms`, then a breathe(), `steps` times; the event-loop turns other work got meanwhile. */
 async function turnsWhile(slicer: TimeSlicer, steps: number, ms: number): Promise<number> {
-  let turns = 0;
-  let running = true;
-  const count = (): void => {
-    turns++;
-    if (running) setImmediate(count);
-  };
-  setImmediate(count);
-  for (let i = 0; i < steps; i++) {
-    const until = performance.now() + ms;
-    while (performance.now() < until);
-    await slicer.breathe();
-  }
-  running = false;
+  const { turns } = await turnsDuring(async () => {
+    for (let i = 0; i < steps; i++) {
+      const until = performance.now() + ms;
+      while (performance.now() < until);
+      await slicer.breathe();
+    }
+  });
   return turns;
 }
 
