@@ -88,8 +88,8 @@ export interface NetlinkSourceOptions {
   /** Sockets for the GET_DEST dumps (default DEST_SOCKETS). */
   readonly destSockets?: number;
   /**
-   * Carries the GET_DEST dumps in batches (netlink/batch.ts). Default: the native addon when it loads and no
-   * openSocket was given; null: always GenlSocket.
+   * Carries every request, the GET_DEST dumps in batches (netlink/batch.ts). Default: the native addon when it loads
+   * and no openSocket was given; null: always GenlSocket.
    */
   readonly batch?: BatchTransport | null;
   /**
@@ -106,7 +106,7 @@ export class NetlinkSource implements Source {
   private sockets: { readonly bulk: GenlTransport; readonly dests: readonly GenlTransport[] } | undefined;
   private readonly destSockets: number;
   private readonly sliceMs: number | undefined;
-  /** The GET_DEST dumps go through this when set, else over the `dests` sockets. */
+  /** Every request goes through this when set, else over the `bulk` and `dests` sockets. */
   readonly batch: BatchTransport | undefined;
   private familyId: number | undefined;
   private inFlight: Promise<Snapshot> | undefined;
