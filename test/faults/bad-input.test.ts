@@ -234,7 +234,9 @@ describe('bad snapshot files under a running agent', () => {
       expect(state.errorType, name).toBe('STRING');
       expect(state.error, name).toBe(message.length <= 255 ? message : `${message.slice(0, 252)}...`);
       expect(state.services, name).toBe(numServices);
-      const failures = readFailures().slice(before);
+      // The log line travels on its own (pino's stream, then the pipe to this process) and may come after snmpd's
+      // answer: wait for it, then it must be exactly one, with the message.
+      const failures = await until(`${name}: its log line`, async () => readFailures().slice(before), (f) => f.length > 0);
       expect(failures.map((f) => f.err), name).toEqual([message]);
       put(path, good);
       await until(`${name}: recovery`, agentState, (s) => s.status === '1' && s.error === '');
