@@ -1,7 +1,7 @@
 /**
  * Benchmark (not a test): what NetlinkSource costs on the host's CPU for a large IPVS table, without a kernel.
  *
- *   npm run build && node dist/scripts/bench-netlink-decode.js [SERVICES] [REALS] [socket|transport|batch]
+ *   npm run build && node dist/scripts/bench-netlink-decode.js [SERVICES] [REALS] [socket|transport|batch|batch-js]
  *
  * `socket` (the default): GenlSocket over scripted raw sockets that answer like the kernel does — the first part of
  * a dump queued inside send(), each further part when the previous datagram is read, NLMSG_DONE in a datagram of
@@ -9,7 +9,9 @@
  * event loop later — so this measures everything of a read that is ours: framing, sequence matching, decoding and
  * bookkeeping. `transport`: a scripted GenlTransport answering whole replies, for the decoding alone. `batch`: the
  * path the agent takes when the native reader is built (netlink/batch.ts): NativeBatchTransport over a scripted
- * addon that lays the replies out as batch.c does, on a worker thread as batch.c works on one of libuv's.
+ * addon that lays the replies out as batch.c does, on a worker thread as batch.c works on one of libuv's, and decodes
+ * the GET_DEST replies there with the real addon's decoder (dest-records.c) as batch.c does; `batch-js`: the same
+ * without that decoder, everything decoded on the main thread (an addon built before dest-records.c, or a request it declines).
  * The messages are built with the unit tests' fixtures, as Linux 6.1 writes them (STATS and STATS64 nests).
  * Each read is then folded into the table model in slices, as the agent does (daemon/agent.ts), so that the figures
  * are the agent's whole read path. Prints per read the wall time of the read and of the fold, the CPU time, the
@@ -27,7 +29,7 @@ import { TableModel } from '../src/mib/model.js';
 import { runCooperatively } from '../src/util/time-slices.js';
 import { HOST_BYTE_ORDER, type ByteOrder } from '../src/ipvs/netlink/bytes.js';
 import { GenlSocket, RECEIVE_BUFFER_LARGE, type RawSocket } from '../src/ipvs/netlink/socket.js';
-import { NativeBatchTransport } from '../src/ipvs/netlink/batch.js';
+import { NativeBatchTransport, nativeAddonPath } from '../src/ipvs/netlink/batch.js';
 import {
   configMessage,
   daemonMessage,
@@ -199,8 +201,9 @@ const transport: GenlTransport = {
  */
 const ADDON_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { templates, little, hostLittle } = workerData;
-parentPort.on('message', ({ id, requests }) => {
+const { templates, little, hostLittle, addonPath } = workerData;
+const decoder = addonPath ? require(addonPath) : undefined;
+parentPort.on('message', ({ id, requests, families }) => {
   const view = new DataView(requests.buffer, requests.byteOffset, requests.byteLength);
   const parts = [];
   let size = 0;
@@ -222,10 +225,16 @@ parentPort.on('message', ({ id, requests }) => {
   const out = new Uint8Array(size);
   let at = 0;
   for (const p of parts) { out.set(p, at); at += p.length; }
-  parentPort.postMessage({ id, out }, [out.buffer]);
+  if (families !== undefined && decoder !== undefined) {
+    const [records, stats] = decoder.decodeDests(requests, out, families);
+    parentPort.postMessage({ id, out: [out, new Uint8Array(records), new Uint8Array(stats)] });
+  } else parentPort.postMessage({ id, out }, [out.buffer]);
 });
 `;
-function scriptedAddon(): { transact(protocol: number, requests: Uint8Array, timeoutMs: number): Promise<Uint8Array>; stop(): Promise<number> } {
+function scriptedAddon(addonPath: string | undefined): {
+  transact(protocol: number, requests: Uint8Array, timeoutMs: number, families?: Uint8Array): Promise<Uint8Array | Uint8Array[]>;
+  stop(): Promise<number>;
+} {
   const done = nlmsg(o, { type: 3, flags: 2 }, s32(o, 0));
   const templates: Record<string, Uint8Array> = { family: concat([...FAMILY, done]) };
   for (const cmd of [15, 13, 11, 4, 8]) {
@@ -235,25 +244,26 @@ function scriptedAddon(): { transact(protocol: number, requests: Uint8Array, tim
   }
   const worker = new Worker(ADDON_WORKER, {
     eval: true,
-    workerData: { templates, little: o === 'little', hostLittle: HOST_BYTE_ORDER === 'little' },
+    workerData: { templates, little: o === 'little', hostLittle: HOST_BYTE_ORDER === 'little', addonPath },
   });
-  const waiting = new Map<number, (out: Uint8Array) => void>();
+  const waiting = new Map<number, (out: Uint8Array | Uint8Array[]) => void>();
   let next = 0;
-  worker.on('message', ({ id, out }: { id: number; out: Uint8Array }) => waiting.get(id)?.(out));
+  worker.on('message', ({ id, out }: { id: number; out: Uint8Array | Uint8Array[] }) => waiting.get(id)?.(out));
   return {
-    transact: (_protocol, requests) =>
+    transact: (_protocol, requests, _timeoutMs, families) =>
       new Promise((resolve) => {
         const id = next++;
         waiting.set(id, (out) => {
           waiting.delete(id);
           resolve(out);
         });
-        worker.postMessage({ id, requests: Uint8Array.from(requests) });
+        worker.postMessage({ id, requests: Uint8Array.from(requests), families });
       }),
     stop: () => worker.terminate(),
   };
 }
-const addon = mode === 'batch' ? scriptedAddon() : undefined;
+/** `batch`: the worker also decodes the GET_DEST replies with the real addon's decoder (dest-records.c), as batch.c does. */
+const addon = mode === 'batch' || mode === 'batch-js' ? scriptedAddon(mode === 'batch' ? nativeAddonPath() : undefined) : undefined;
 
 const openSocket =
   mode === 'transport'
@@ -271,8 +281,8 @@ const gcWatch = new PerformanceObserver((list) => {
 });
 gcWatch.observe({ entryTypes: ['gc'] });
 const source =
-  mode === 'batch'
-    ? new NetlinkSource({ order: o, batch: new NativeBatchTransport(addon as NonNullable<typeof addon>, 5000, o) })
+  addon !== undefined
+    ? new NetlinkSource({ order: o, batch: new NativeBatchTransport(addon, 5000, o) })
     : new NetlinkSource({ order: o, openSocket, batch: null });
 const model = new TableModel({ monotonic: false });
 for (let run = 0; run < RUNS; run++) {

@@ -10,7 +10,7 @@ import {
   buildGetInfo,
   buildGetServices,
 } from './netlink/ipvs-request.js';
-import { loadBatch, type BatchReply, type BatchTransport } from './netlink/batch.js';
+import { DecodedDests, loadBatch, type BatchTransport, type DestReply } from './netlink/batch.js';
 import { decodeDestMessage, decodeServiceMessage, type ServiceEntry } from './netlink/ipvs-service.js';
 import { GenlSocket, NetlinkUnavailableError, RECEIVE_BUFFER_LARGE } from './netlink/socket.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -217,10 +217,11 @@ export class NetlinkSource implements Source {
 
       const list = [...entries];
       const services: Service[] = [];
-      const addService = (i: number, replies: readonly Uint8Array[]): void => {
+      const addService = (i: number, replies: readonly Uint8Array[] | DecodedDests): void => {
         const [, entry] = list[i] as [string, ServiceEntry];
         const reals = new RealList();
-        for (const m of replies) reals.add(decodeDestMessage(m, this.order, entry.key.family));
+        if (replies instanceof DecodedDests) for (const r of replies.reals) reals.add(r);
+        else for (const m of replies) reals.add(decodeDestMessage(m, this.order, entry.key.family));
         services.push({ ...entry, reals: reals.list });
       };
       const destStep = (i: number): string => `IPVS_CMD_GET_DEST ${(list[i] as [string, ServiceEntry])[0]}`;
@@ -231,12 +232,13 @@ export class NetlinkSource implements Source {
         // order, and the event loop gets a turn every BATCH_TURN_SERVICES of them (see there), unless nobody else
         // is on it (sliceMs Infinity). The step's text is made only when a batch or a reply failed.
         const slices = this.sliceMs !== Number.POSITIVE_INFINITY;
-        const batches: Promise<BatchReply[]>[] = [];
+        const batches: Promise<DestReply[]>[] = [];
         const askBatch = (b: number): void => {
           const first = b * BATCH_SERVICES;
           const part = list.slice(first, first + BATCH_SERVICES);
           const requests = part.map(([, entry]) => buildGetDests(family, entry.key, this.order));
-          const replies = batch.transact(requests, (j) => destStep(first + j));
+          const families = part.map(([, entry]) => entry.key.family);
+          const replies = batch.transactDests(requests, families, (j) => destStep(first + j));
           replies.catch(() => undefined); // awaited in its turn below
           batches[b] = replies;
         };
@@ -245,17 +247,17 @@ export class NetlinkSource implements Source {
         for (let b = 0; b < count; b++) {
           for (let a = batches.length; a < count && a <= b + BATCHES_AHEAD - 1 && !this.closed; a++) askBatch(a);
           if (this.closed) throw abandoned();
-          let replies: BatchReply[];
+          let replies: DestReply[];
           try {
-            replies = await (batches[b] as Promise<BatchReply[]>);
+            replies = await (batches[b] as Promise<DestReply[]>);
           } catch (err) {
             step = destStep(b * BATCH_SERVICES);
             throw err;
           }
           for (let j = 0; j < replies.length; j++) {
             const i = b * BATCH_SERVICES + j;
-            const reply = replies[j] as BatchReply;
-            if (!Array.isArray(reply)) {
+            const reply = replies[j] as DestReply;
+            if (!Array.isArray(reply) && !(reply instanceof DecodedDests)) {
               step = destStep(i);
               throw reply;
             }

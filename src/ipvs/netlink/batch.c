@@ -9,15 +9,22 @@
  * dump costs one send() and one recvfrom() per datagram, and the main thread only decodes.
  *
  * This file knows netlink framing only (struct nlmsghdr): when a request is complete (see completes()). It never interprets a
- * payload; every check of what the kernel sent is left to the JavaScript codecs, which see every byte received.
+ * payload; what the kernel sent is checked by the JavaScript codecs, which see every byte received, except where
+ * dest-records.c decoded GET_DEST replies on this thread (a fast path that leaves anything unusual to them).
  *
- *   transact(protocol, requests, timeoutMs) -> Promise<Buffer>
- *     protocol   netlink protocol of the socket (NETLINK_GENERIC = 16)
- *     requests   whole netlink messages back to back, each at a 4-byte aligned offset, with distinct nlmsg_seq
- *     timeoutMs  how long one recvfrom() may wait (SO_RCVTIMEO); when it passes, the batch fails with ETIMEDOUT
+ *   transact(protocol, requests, timeoutMs[, destFamilies]) -> Promise<Buffer | [Buffer, Buffer, Buffer]>
+ *     protocol      netlink protocol of the socket (NETLINK_GENERIC = 16)
+ *     requests      whole netlink messages back to back, each at a 4-byte aligned offset, with distinct nlmsg_seq
+ *     timeoutMs     how long one recvfrom() may wait (SO_RCVTIMEO); when it passes, the batch fails with ETIMEDOUT
+ *     destFamilies  optional, when every request is a GET_DEST dump: one AF_INET/AF_INET6 byte per request (its
+ *                   service's family); the replies are then also decoded here (dest-records.c)
  *   The result holds, for each request in order, a 32-bit length in host byte order followed by that many bytes:
- *   every datagram the kernel (port 0) sent until the request was complete, back to back. Socket errors reject the
+ *   every datagram the kernel (port 0) sent until the request was complete, back to back; with destFamilies it is
+ *   the first of three Buffers, then the records and the stats of dest-records.ts. Socket errors reject the
  *   promise with an Error carrying `errno` (positive) and `syscall`.
+ *
+ *   decodeDests(requests, replies, destFamilies) -> [Buffer, Buffer]: the records and stats for replies in the
+ *   result's layout, synchronously and without a socket (tests, benchmarks).
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -32,6 +39,8 @@
 #include <unistd.h>
 #include <linux/netlink.h>
 
+#include "dest-records.h"
+
 /* What one recvfrom() may return: dumps fill at most max(min_dump_alloc, 32 KiB) (net/netlink/af_netlink.c). */
 #define RECV_SIZE 32768
 
@@ -45,6 +54,8 @@ typedef struct {
   uint8_t *out;
   size_t out_len;
   size_t out_cap;
+  uint8_t *families;    /* with decodeDests: one address family per request (GET_DEST dumps), else NULL */
+  dest_records_t records;
   int error;            /* errno of the failed call, 0 when all went well */
   const char *syscall;  /* the call that failed */
 } batch_t;
@@ -102,9 +113,10 @@ static void execute(napi_env env, void *data) {
     fail(b, "setsockopt(SO_RCVTIMEO)");
   }
   struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-  for (size_t at = 0; b->error == 0 && at < b->requests_len;) {
+  for (size_t at = 0, index = 0; b->error == 0 && at < b->requests_len; index++) {
     struct nlmsghdr h;
-    memcpy(&h, b->requests + at, sizeof h);
+    const uint8_t *request = b->requests + at;
+    memcpy(&h, request, sizeof h);
     ssize_t sent;
     do sent = sendto(fd, b->requests + at, h.nlmsg_len, 0, (struct sockaddr *) &kernel, sizeof kernel);
     while (sent < 0 && errno == EINTR);
@@ -146,8 +158,13 @@ static void execute(napi_env env, void *data) {
       b->out_len += (size_t) n;
       if (done) break;
     }
+    if (b->error != 0) break;
     uint32_t length = (uint32_t) (b->out_len - length_at - 4);
     memcpy(b->out + length_at, &length, 4);
+    if (b->families != NULL && dest_records_add(&b->records, request, b->out + length_at + 4, length, b->families[index])) {
+      errno = ENOMEM;
+      fail(b, "realloc");
+    }
   }
   close(fd);
 }
@@ -156,6 +173,17 @@ static void release(napi_env env, void *data, void *hint) {
   (void) env;
   (void) hint;
   free(data);
+}
+
+/* A Buffer over `data` (malloc'd, handed over: freed here or by the Buffer), or a copy where a runtime refuses
+ * external buffers. NULL data (an empty area) becomes an empty Buffer. */
+static napi_value handed_over(napi_env env, void *data, size_t len) {
+  napi_value result;
+  void *copy;
+  if (data != NULL && napi_create_external_buffer(env, len, data, release, NULL, &result) == napi_ok) return result;
+  napi_create_buffer_copy(env, len, data, &copy, &result);
+  free(data);
+  return result;
 }
 
 static void complete(napi_env env, napi_status status, void *data) {
@@ -173,17 +201,20 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_set_named_property(env, result, "syscall", syscall_value);
     napi_reject_deferred(env, b->deferred, result);
     free(b->out);
-  } else if (napi_create_external_buffer(env, b->out_len, b->out, release, NULL, &result) == napi_ok) {
-    napi_resolve_deferred(env, b->deferred, result);
+    dest_records_free(&b->records);
+  } else if (b->families == NULL) {
+    napi_resolve_deferred(env, b->deferred, handed_over(env, b->out, b->out_len));
   } else {
-    /* runtimes that refuse external buffers get a copy */
-    void *copy;
-    napi_create_buffer_copy(env, b->out_len, b->out, &copy, &result);
-    free(b->out);
+    /* [replies, records, stats]: see dest-records.ts */
+    napi_create_array_with_length(env, 3, &result);
+    napi_set_element(env, result, 0, handed_over(env, b->out, b->out_len));
+    napi_set_element(env, result, 1, handed_over(env, b->records.words, b->records.words_len * sizeof(uint32_t)));
+    napi_set_element(env, result, 2, handed_over(env, b->records.stats, b->records.stats_len * sizeof(uint64_t)));
     napi_resolve_deferred(env, b->deferred, result);
   }
   napi_delete_async_work(env, b->work);
   free(b->requests);
+  free(b->families);
   free(b);
 }
 
@@ -192,12 +223,61 @@ static napi_value throw_type(napi_env env, const char *message) {
   return NULL;
 }
 
-static napi_value transact(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
-    return throw_type(env, "transact(protocol, requests, timeoutMs): three arguments expected");
+/* The bytes of a Uint8Array argument, or NULL (after throwing a TypeError naming `what`). */
+static const uint8_t *bytes_of(napi_env env, napi_value value, size_t *length, const char *what) {
+  bool is_typed;
+  napi_typedarray_type type;
+  void *bytes;
+  napi_value buffer;
+  size_t offset;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, length, &bytes, &buffer, &offset) != napi_ok || type != napi_uint8_array) {
+    throw_type(env, what);
+    return NULL;
   }
+  return bytes ? bytes : (const uint8_t *) "";
+}
+
+/* How many whole netlink messages `bytes` holds back to back (4-byte aligned), or -1 when it is not only that. */
+static long count_messages(const uint8_t *bytes, size_t length) {
+  long n = 0;
+  for (size_t at = 0; at < length; n++) {
+    struct nlmsghdr h;
+    if (length - at < NLMSG_HDRLEN) return -1;
+    memcpy(&h, bytes + at, sizeof h);
+    if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > length - at) return -1;
+    at += NLMSG_ALIGN(h.nlmsg_len);
+  }
+  return n;
+}
+
+/* The optional families argument: NULL when absent, else a copy of one AF_INET/AF_INET6 byte per request. */
+static int families_of(napi_env env, napi_value value, long requests, uint8_t **out, const char *what) {
+  napi_valuetype kind;
+  *out = NULL;
+  if (napi_typeof(env, value, &kind) != napi_ok || kind == napi_undefined) return 0;
+  size_t length;
+  const uint8_t *families = bytes_of(env, value, &length, what);
+  if (families == NULL) return -1;
+  if ((long) length != requests) {
+    throw_type(env, what);
+    return -1;
+  }
+  if ((*out = malloc(length ? length : 1)) == NULL) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return -1;
+  }
+  memcpy(*out, families, length);
+  return 0;
+}
+
+static napi_value transact(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
+    return throw_type(env, "transact(protocol, requests, timeoutMs[, destFamilies]): three or four arguments expected");
+  }
+  if (argc == 3) napi_get_undefined(env, &argv[3]);
   int32_t protocol, timeout_ms;
   if (napi_get_value_int32(env, argv[0], &protocol) != napi_ok || protocol < 0) {
     return throw_type(env, "transact: protocol must be a netlink protocol number");
@@ -205,28 +285,20 @@ static napi_value transact(napi_env env, napi_callback_info info) {
   if (napi_get_value_int32(env, argv[2], &timeout_ms) != napi_ok || timeout_ms < 1) {
     return throw_type(env, "transact: timeoutMs must be a positive number");
   }
-  bool is_typed;
-  napi_is_typedarray(env, argv[1], &is_typed);
-  if (!is_typed) return throw_type(env, "transact: requests must be a Uint8Array");
-  napi_typedarray_type type;
-  size_t length, offset;
-  void *bytes;
-  napi_value buffer;
-  napi_get_typedarray_info(env, argv[1], &type, &length, &bytes, &buffer, &offset);
-  if (type != napi_uint8_array) return throw_type(env, "transact: requests must be a Uint8Array");
-  for (size_t at = 0; at < length;) {
-    struct nlmsghdr h;
-    if (length - at < NLMSG_HDRLEN) return throw_type(env, "transact: requests end inside a netlink header");
-    memcpy(&h, (uint8_t *) bytes + at, sizeof h);
-    if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > length - at) {
-      return throw_type(env, "transact: a request's nlmsg_len does not fit the bytes given");
-    }
-    at += NLMSG_ALIGN(h.nlmsg_len);
+  size_t length;
+  const uint8_t *bytes = bytes_of(env, argv[1], &length, "transact: requests must be a Uint8Array");
+  if (bytes == NULL) return NULL;
+  long count = count_messages(bytes, length);
+  if (count < 0) return throw_type(env, "transact: requests must be whole netlink messages: a header or nlmsg_len does not fit the bytes given");
+  uint8_t *families;
+  if (families_of(env, argv[3], count, &families, "transact: destFamilies must be a Uint8Array of one address family per request")) {
+    return NULL;
   }
 
   batch_t *b = calloc(1, sizeof *b);
   if (b == NULL || (b->requests = malloc(length ? length : 1)) == NULL) {
     free(b);
+    free(families);
     napi_throw_error(env, "ENOMEM", "transact: out of memory");
     return NULL;
   }
@@ -234,6 +306,7 @@ static napi_value transact(napi_env env, napi_callback_info info) {
   b->requests_len = length;
   b->protocol = protocol;
   b->timeout_ms = timeout_ms;
+  b->families = families;
 
   napi_value promise, name;
   napi_create_promise(env, &b->deferred, &promise);
@@ -242,6 +315,7 @@ static napi_value transact(napi_env env, napi_callback_info info) {
   if (napi_queue_async_work(env, b->work) != napi_ok) {
     napi_delete_async_work(env, b->work);
     free(b->requests);
+    free(b->families);
     free(b);
     napi_throw_error(env, NULL, "transact: cannot queue the work");
     return NULL;
@@ -249,9 +323,67 @@ static napi_value transact(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+/*
+ * decodeDests(requests, replies, destFamilies) -> [records, stats]: what transact() with destFamilies adds to its
+ * result, from bytes in its result's layout, synchronously and without a socket (for tests: the decoder alone).
+ */
+static napi_value decode_dests(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
+    return throw_type(env, "decodeDests(requests, replies, destFamilies): three arguments expected");
+  }
+  size_t length, replies_len;
+  const uint8_t *requests = bytes_of(env, argv[0], &length, "decodeDests: requests must be a Uint8Array");
+  if (requests == NULL) return NULL;
+  const uint8_t *replies = bytes_of(env, argv[1], &replies_len, "decodeDests: replies must be a Uint8Array");
+  if (replies == NULL) return NULL;
+  long count = count_messages(requests, length);
+  if (count < 0) return throw_type(env, "decodeDests: requests must be whole netlink messages");
+  uint8_t *families;
+  if (families_of(env, argv[2], count, &families, "decodeDests: destFamilies must be a Uint8Array of one address family per request")) {
+    return NULL;
+  }
+  if (families == NULL) return throw_type(env, "decodeDests: destFamilies must be a Uint8Array of one address family per request");
+  dest_records_t records = { 0 };
+  size_t at = 0, r = 0;
+  int failed = 0;
+  for (long i = 0; i < count && !failed; i++) {
+    struct nlmsghdr h;
+    memcpy(&h, requests + at, sizeof h);
+    uint32_t n;
+    if (replies_len - r < 4) {
+      failed = 1;
+      break;
+    }
+    memcpy(&n, replies + r, 4);
+    if (n > replies_len - r - 4) {
+      failed = 1;
+      break;
+    }
+    if (dest_records_add(&records, requests + at, replies + r + 4, n, families[i])) failed = 2;
+    r += 4 + n;
+    at += NLMSG_ALIGN(h.nlmsg_len);
+  }
+  free(families);
+  if (failed) {
+    dest_records_free(&records);
+    if (failed == 2) napi_throw_error(env, "ENOMEM", "decodeDests: out of memory");
+    else throw_type(env, "decodeDests: replies must hold a 32-bit length and that many bytes per request");
+    return NULL;
+  }
+  napi_value result;
+  napi_create_array_with_length(env, 2, &result);
+  napi_set_element(env, result, 0, handed_over(env, records.words, records.words_len * sizeof(uint32_t)));
+  napi_set_element(env, result, 1, handed_over(env, records.stats, records.stats_len * sizeof(uint64_t)));
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "transact", NAPI_AUTO_LENGTH, transact, NULL, &fn);
   napi_set_named_property(env, exports, "transact", fn);
+  napi_create_function(env, "decodeDests", NAPI_AUTO_LENGTH, decode_dests, NULL, &fn);
+  napi_set_named_property(env, exports, "decodeDests", fn);
   return exports;
 }

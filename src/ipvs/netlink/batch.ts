@@ -6,6 +6,9 @@ import { NETLINK_GENERIC } from './constants.js';
 import { NetlinkDecodeError, NetlinkError, systemError } from './errors.js';
 import { setSequence } from './message.js';
 import { ReplyCollector } from './reply.js';
+import { FAMILY_NUMBER } from './ipvs-constants.js';
+import { DestRecordReader } from './dest-records.js';
+import type { Family, RealServer } from '../snapshot.js';
 
 /**
  * Many requests in one round trip to a worker thread: the I/O layer for the 10,000 GET_DEST dumps of one read.
@@ -13,7 +16,9 @@ import { ReplyCollector } from './reply.js';
  * The native part (batch.c, built into build/netlink-batch.node by scripts/build-native.sh) opens a socket, sends the
  * requests one after the other and receives each one's datagrams until it is complete, all on a libuv worker thread,
  * and hands back every byte received in one buffer. Everything is then decoded here with the codecs the `netlink`
- * package's path uses (ReplyCollector: sequence numbers, NLMSG_ERROR and its errno, NLMSG_DONE, framing checks).
+ * package's path uses (ReplyCollector: sequence numbers, NLMSG_ERROR and its errno, NLMSG_DONE, framing checks),
+ * except GET_DEST dumps sent with transactDests(): the worker decodes those too (dest-records.c, a fast path with the
+ * contract of decodeDestFast()), and only what it declines is decoded here.
  * The `netlink` package cannot do this: its binding reads one datagram per call into JavaScript, after a peek for its
  * size, and a dump costs a turn of the event loop; in the kernel guest that was half the time of a whole read.
  *
@@ -31,11 +36,37 @@ export interface BatchTransport {
    * when the socket itself fails, with an error naming contextOf(0) (socket(), sendto(), recvfrom(), or no datagram within the timeout: ETIMEDOUT).
    */
   transact(requests: readonly Uint8Array[], contextOf: (index: number) => string): Promise<BatchReply[]>;
+  /**
+   * transact() for GET_DEST dumps, `families[i]` the address family of request i's service: a request whose
+   * replies the addon decoded itself (dest-records.c) comes back as its real servers, the others as transact()
+   * answers them, to be decoded here.
+   */
+  transactDests(requests: readonly Uint8Array[], families: readonly Family[], contextOf: (index: number) => string): Promise<DestReply[]>;
 }
 
-/** The addon's one function (batch.c). */
+/** The real servers of a GET_DEST dump, decoded by the addon on its worker thread. */
+export class DecodedDests {
+  constructor(readonly reals: readonly RealServer[]) {}
+}
+
+export type DestReply = DecodedDests | BatchReply;
+
+/**
+ * The addon's functions (batch.c). With `destFamilies` (one AF_* byte per request) transact() also decodes the
+ * replies of GET_DEST dumps and resolves with [replies, records, stats] (dest-records.ts); an addon that does not
+ * (the tests' stand-ins) resolves with the replies alone, and everything is decoded here.
+ */
 interface NativeBatch {
-  transact(protocol: number, requests: Uint8Array, timeoutMs: number): Promise<Uint8Array>;
+  transact(protocol: number, requests: Uint8Array, timeoutMs: number, destFamilies?: Uint8Array): Promise<Uint8Array | Uint8Array[]>;
+  /** What transact() with destFamilies adds, [records, stats], from replies laid out as it lays them out; synchronous. */
+  decodeDests?(requests: Uint8Array, replies: Uint8Array, destFamilies: Uint8Array): Uint8Array[];
+}
+
+/** The addon's decoder of GET_DEST replies alone (dest-records.c), for tests and benchmarks; undefined without the addon. */
+export function nativeDestDecoder(): NonNullable<NativeBatch['decodeDests']> | undefined {
+  const native = loadNative();
+  const decode = native?.decodeDests;
+  return decode === undefined ? undefined : decode.bind(native);
 }
 
 function isNativeBatch(x: unknown): x is NativeBatch {
@@ -56,9 +87,7 @@ function loadNative(): NativeBatch | null {
     loadProblem = 'LVS_AGENTX_NATIVE=0';
     return loaded;
   }
-  // src/ipvs/netlink (tests) and dist/src/ipvs/netlink (the build) are three and four levels below the top.
-  const candidates = ['../../../', '../../../../'].map((up) => fileURLToPath(new URL(up + ADDON, import.meta.url)));
-  const path = candidates.find((p) => existsSync(p));
+  const path = nativeAddonPath();
   if (path === undefined) {
     loadProblem = `${ADDON} not built (scripts/build-native.sh)`;
     return loaded;
@@ -71,6 +100,13 @@ function loadNative(): NativeBatch | null {
     loadProblem = `${path}: ${(err as Error).message}`;
   }
   return loaded;
+}
+
+/** Where the addon is (whether it is enabled or not), or undefined when it was not built. */
+export function nativeAddonPath(): string | undefined {
+  // src/ipvs/netlink (tests) and dist/src/ipvs/netlink (the build) are three and four levels below the top.
+  const candidates = ['../../../', '../../../../'].map((up) => fileURLToPath(new URL(up + ADDON, import.meta.url)));
+  return candidates.find((p) => existsSync(p));
 }
 
 /** Why loadBatch() answers undefined (for a log line), or undefined when it does not. */
@@ -103,6 +139,36 @@ export class NativeBatchTransport implements BatchTransport {
   ) {}
 
   async transact(requests: readonly Uint8Array[], contextOf: (index: number) => string): Promise<BatchReply[]> {
+    const { out, collectors } = await this.send(requests, contextOf);
+    return this.verdicts(bytesOf(out), collectors, contextOf);
+  }
+
+  async transactDests(requests: readonly Uint8Array[], families: readonly Family[], contextOf: (index: number) => string): Promise<DestReply[]> {
+    const codes = new Uint8Array(families.length);
+    for (let i = 0; i < families.length; i++) codes[i] = FAMILY_NUMBER[families[i] as Family];
+    const { out, collectors } = await this.send(requests, contextOf, codes);
+    if (!Array.isArray(out)) return this.verdicts(out, collectors, contextOf);
+    const [raw, records, stats] = out as [Uint8Array, Uint8Array, Uint8Array];
+    const reader = new DestRecordReader(records, stats);
+    const replies: DestReply[] = new Array<DestReply>(requests.length);
+    let declined: BatchReply[] | undefined;
+    for (let i = 0; i < requests.length; i++) {
+      const reals = reader.next();
+      if (reals !== undefined) replies[i] = new DecodedDests(reals);
+      else {
+        // What the addon left to us is decoded as transact() would: the error, or the replies to decode.
+        declined ??= this.verdicts(raw, collectors, contextOf);
+        replies[i] = declined[i] as BatchReply;
+      }
+    }
+    return replies;
+  }
+
+  private async send(
+    requests: readonly Uint8Array[],
+    contextOf: (index: number) => string,
+    destFamilies?: Uint8Array,
+  ): Promise<{ readonly out: Uint8Array | Uint8Array[]; readonly collectors: ReplyCollector[] }> {
     let total = 0;
     for (const r of requests) total += (r.length + 3) & ~3;
     const bytes = smallBytes(total);
@@ -113,13 +179,15 @@ export class NativeBatchTransport implements BatchTransport {
       copy.set(r);
       this.seq = (this.seq + 1) >>> 0 || 1;
       setSequence(copy, this.seq, this.order);
-      // The context is only part of error messages: made for the requests that failed (verdict()), not for each.
+      // The context is only part of error messages: made for the requests that failed (verdicts()), not for each.
       collectors.push(new ReplyCollector(copy, this.order, ''));
       at += (r.length + 3) & ~3;
     }
-    let out: Uint8Array;
     try {
-      out = await this.native.transact(NETLINK_GENERIC, bytes, this.timeoutMs);
+      const out = destFamilies === undefined
+        ? await this.native.transact(NETLINK_GENERIC, bytes, this.timeoutMs)
+        : await this.native.transact(NETLINK_GENERIC, bytes, this.timeoutMs, destFamilies);
+      return { out, collectors };
     } catch (err) {
       // Only a failed system call carries an errno; anything else (bytes the addon refused before sending) is a bug
       // on this side and goes up as it is.
@@ -129,6 +197,9 @@ export class NativeBatchTransport implements BatchTransport {
       const count = requests.length > 1 ? ` and ${requests.length - 1} more` : '';
       throw systemError({ errno }, `${syscall} (${contextOf(0)}${count})`);
     }
+  }
+
+  private verdicts(out: Uint8Array, collectors: readonly ReplyCollector[], contextOf: (index: number) => string): BatchReply[] {
     const replies = splitReplies(out, collectors);
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i];
@@ -136,6 +207,11 @@ export class NativeBatchTransport implements BatchTransport {
     }
     return replies;
   }
+}
+
+/** The replies part of what the addon resolved with. */
+function bytesOf(out: Uint8Array | Uint8Array[]): Uint8Array {
+  return Array.isArray(out) ? (out[0] as Uint8Array) : out;
 }
 
 /**

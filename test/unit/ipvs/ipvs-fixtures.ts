@@ -5,6 +5,7 @@
  * src/ is caught. LITERAL_* are the same bytes written out in hex for a little-endian host.
  */
 import type { ByteOrder } from '../../../src/ipvs/netlink/bytes.js';
+import type { Family } from '../../../src/ipvs/snapshot.js';
 import { attr, be16, be32, type Bytes, genl, hex, ip4, ip6, nlmsg, str, u16, u32, u64, u8 } from './nl.js';
 
 export const IPVS_FAMILY_ID = 0x1b; // whatever the controller assigned; tests use this
@@ -231,6 +232,22 @@ export function dest(o: ByteOrder, d: DestFields): Bytes {
     ...attr(o, 12, stats64(o, s)), //                  IPVS_DEST_ATTR_STATS64
   ];
 }
+
+/** Real servers of every shape the decoders must agree on: [title, service family, fields]. */
+export const DEST_CASES: readonly [string, Family, DestFields][] = [
+  ['IPv4 masq with ADDR_FAMILY', 'inet', { addr: ip4(10, 0, 0, 2), port: 80, fwd: 0, weight: 1, addrFamily: 2 }],
+  ['IPv4 without ADDR_FAMILY (pre-3.18)', 'inet', { addr: ip4(10, 0, 0, 2), port: 80, fwd: 0, weight: 1 }],
+  ['IPv6 route, counters near 2^64', 'inet6', { addr: ip6('2001:db8::2'), port: 443, fwd: 3, weight: 5, addrFamily: 10, stats: HUGE }],
+  ['IPv4 real of an IPv6 service (tunnel)', 'inet6', { addr: ip4(192, 0, 2, 7), port: 80, fwd: 2, weight: 3, addrFamily: 2 }],
+  ['GUE tunnel with port and flags', 'inet', { addr: ip4(10, 0, 0, 3), port: 80, fwd: 2, weight: 1, tunnel: { type: 1, port: 6080, flags: 3 } }],
+  ['GRE tunnel with flags', 'inet', { addr: ip4(10, 0, 0, 3), port: 80, fwd: 2, weight: 1, tunnel: { type: 2, port: 7, flags: 2 } }],
+  ['IPIP tunnel', 'inet', { addr: ip4(10, 0, 0, 3), port: 80, fwd: 2, weight: 1, tunnel: { type: 0, port: 7, flags: 2 } }],
+  ['unknown tunnel type', 'inet', { addr: ip4(10, 0, 0, 3), port: 80, fwd: 2, weight: 1, tunnel: { type: 9, port: 7, flags: 2 } }],
+  ['tunnel attributes on a masq real', 'inet', { addr: ip4(10, 0, 0, 3), port: 80, fwd: 0, weight: 1, tunnel: { type: 1, port: 7, flags: 2 } }],
+  ['negative weight, flags above the forwarding mask', 'inet', { addr: ip4(10, 0, 0, 2), port: 80, fwd: 0x1003, weight: -1 }],
+  ['local, weight 0', 'inet', { addr: ip4(127, 0, 0, 1), port: 8080, fwd: 1, weight: 0 }],
+  ['bypass', 'inet', { addr: ip4(10, 0, 0, 9), port: 0, fwd: 4, weight: 65535 }],
+];
 
 /** IPVS_CMD_SET_INFO reply to GET_INFO: first-level IPVS_INFO_ATTR_VERSION and _CONN_TAB_SIZE. */
 export function infoMessage(o: ByteOrder, seq = 0): Uint8Array {

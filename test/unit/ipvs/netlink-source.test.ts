@@ -21,7 +21,9 @@ import {
 import { attr, be32, genl, ip4, ip6, nlmsg, ORDERS, str, u16, u32 } from './nl.js';
 import { named } from '../plain-stats.js';
 import { turnsDuring } from '../loop-turns.js';
-import { NativeBatchTransport } from '../../../src/ipvs/netlink/batch.js';
+import { NativeBatchTransport, nativeDestDecoder, type BatchTransport } from '../../../src/ipvs/netlink/batch.js';
+import { DestRecordReader } from '../../../src/ipvs/netlink/dest-records.js';
+import { HOST_BYTE_ORDER } from '../../../src/ipvs/netlink/bytes.js';
 import { fakeNative, type FakeAnswer } from './fake-batch.js';
 
 type Handler = (req: { type: number; cmd: number; flags: number; message: Uint8Array }) => Uint8Array[] | Error;
@@ -457,19 +459,48 @@ describe('NetlinkSource with a scripted kernel', () => {
       });
     }
 
+    it('with the addon\'s own GET_DEST decoder (dest-records.c): the same snapshot, no reply decoded here', async () => {
+      const o = HOST_BYTE_ORDER;
+      const decode = nativeDestDecoder();
+      if (decode === undefined) throw new Error('the native addon is not built (scripts/build-native.sh)');
+      const viaSockets = await new NetlinkSource({ order: o, batch: null, openSocket: async () => new FakeKernel(o, ipvsKernel(o)) }).read();
+      const { native } = batchOf(o, ipvsKernel(o));
+      let decodedByAddon = 0;
+      const withDecoder = {
+        transact: async (protocol: number, requests: Uint8Array, timeoutMs: number, families?: Uint8Array) => {
+          const replies = await native.transact(protocol, requests, timeoutMs);
+          if (families === undefined) return replies;
+          const [records, stats] = decode(requests, replies, families) as [Uint8Array, Uint8Array];
+          const reader = new DestRecordReader(records, stats);
+          for (let i = 0; i < families.length; i++) if (reader.next() !== undefined) decodedByAddon++;
+          return [replies, records, stats];
+        },
+      };
+      const snap = await new NetlinkSource({ order: o, batch: new NativeBatchTransport(withDecoder, 1000, o) }).read();
+      const plain = (x: typeof snap) => ({
+        info: x.info,
+        services: x.services.map((v) => ({ ...v, stats: named(v.stats), reals: v.reals.map((r) => ({ ...r, stats: named(r.stats) })) })),
+      });
+      expect(plain(snap)).toEqual(plain(viaSockets));
+      expect(snap.services.flatMap((v) => v.reals)).toHaveLength(4);
+      expect(decodedByAddon).toBe(3); // every service's GET_DEST dump: none left to the JavaScript decoders
+    });
+
     it('600 services: batches of 256, at most two out at once, taken in service order', async () => {
       const o: ByteOrder = 'little';
       const many = Array.from({ length: 600 }, (_, i) => serviceMessage(o, svcFwmark(o, 2, i + 1, be32(0xffffffff))));
       const { native, batch } = batchOf(o, ipvsKernel(o, { 4: () => many }));
       let out = 0;
       let most = 0;
-      const counting = {
-        transact: async (requests: readonly Uint8Array[], contextOf: (i: number) => string) => {
-          most = Math.max(most, ++out);
-          await new Promise((r) => setTimeout(r, 5));
-          out--;
-          return batch.transact(requests, contextOf);
-        },
+      const counted = async <T>(call: () => Promise<T>): Promise<T> => {
+        most = Math.max(most, ++out);
+        await new Promise((r) => setTimeout(r, 5));
+        out--;
+        return call();
+      };
+      const counting: BatchTransport = {
+        transact: (requests, contextOf) => counted(() => batch.transact(requests, contextOf)),
+        transactDests: (requests, families, contextOf) => counted(() => batch.transactDests(requests, families, contextOf)),
       };
       const snap = await new NetlinkSource({ order: o, batch: counting, openSocket: async () => new FakeKernel(o, ipvsKernel(o, { 4: () => many })) }).read();
       expect(native.calls.map((c) => c.length)).toEqual([1, 1, 1, 1, 1, 256, 256, 88]);
@@ -531,10 +562,11 @@ describe('NetlinkSource with a scripted kernel', () => {
       const kernel = ipvsKernel(o, { 4: () => many });
       const { native, batch } = batchOf(o, kernel);
       let source: NetlinkSource | undefined;
-      const closing = {
-        transact: async (requests: readonly Uint8Array[], contextOf: (i: number) => string) => {
-          const replies = await batch.transact(requests, contextOf);
-          if (requests.length > 1) void source?.close(); // the first batch of GET_DESTs
+      const closing: BatchTransport = {
+        transact: (requests, contextOf) => batch.transact(requests, contextOf),
+        transactDests: async (requests, families, contextOf) => {
+          const replies = await batch.transactDests(requests, families, contextOf);
+          void source?.close(); // after the first batch of GET_DESTs
           return replies;
         },
       };

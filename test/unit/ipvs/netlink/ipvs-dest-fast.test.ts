@@ -2,29 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { Family, RealServer } from '../../../../src/ipvs/snapshot.js';
 import { decodeDestFast } from '../../../../src/ipvs/netlink/ipvs-dest-fast.js';
 import { decodeDestMessageChecked } from '../../../../src/ipvs/netlink/ipvs-service.js';
-import { dest, destMessage, HUGE, type DestFields } from '../ipvs-fixtures.js';
+import { DEST_CASES as CASES, dest, destMessage, HUGE } from '../ipvs-fixtures.js';
 import { attr, ip4, ip6, ORDERS, u16, u32 } from '../nl.js';
 import { plainStats } from '../../plain-stats.js';
+import { random } from '../../random.js';
 
 /**
  * decodeDestFast() must give exactly what the checked decoder gives, or decline: never a value where the checked
  * decoder throws, never a different value.
  */
 
-const CASES: readonly [string, Family, DestFields][] = [
-  ['IPv4 masq with ADDR_FAMILY', 'inet', { addr: ip4(10, 0, 0, 2), port: 80, fwd: 0, weight: 1, addrFamily: 2 }],
-  ['IPv4 without ADDR_FAMILY (pre-3.18)', 'inet', { addr: ip4(10, 0, 0, 2), port: 80, fwd: 0, weight: 1 }],
-  ['IPv6 route, counters near 2^64', 'inet6', { addr: ip6('2001:db8::2'), port: 443, fwd: 3, weight: 5, addrFamily: 10, stats: HUGE }],
-  ['IPv4 real of an IPv6 service (tunnel)', 'inet6', { addr: ip4(192, 0, 2, 7), port: 80, fwd: 2, weight: 3, addrFamily: 2 }],
-  ['GUE tunnel with port and flags', 'inet', { addr: ip4(10, 0, 0, 3), port: 80, fwd: 2, weight: 1, tunnel: { type: 1, port: 6080, flags: 3 } }],
-  ['GRE tunnel with flags', 'inet', { addr: ip4(10, 0, 0, 3), port: 80, fwd: 2, weight: 1, tunnel: { type: 2, port: 7, flags: 2 } }],
-  ['IPIP tunnel', 'inet', { addr: ip4(10, 0, 0, 3), port: 80, fwd: 2, weight: 1, tunnel: { type: 0, port: 7, flags: 2 } }],
-  ['unknown tunnel type', 'inet', { addr: ip4(10, 0, 0, 3), port: 80, fwd: 2, weight: 1, tunnel: { type: 9, port: 7, flags: 2 } }],
-  ['tunnel attributes on a masq real', 'inet', { addr: ip4(10, 0, 0, 3), port: 80, fwd: 0, weight: 1, tunnel: { type: 1, port: 7, flags: 2 } }],
-  ['negative weight, flags above the forwarding mask', 'inet', { addr: ip4(10, 0, 0, 2), port: 80, fwd: 0x1003, weight: -1 }],
-  ['local, weight 0', 'inet', { addr: ip4(127, 0, 0, 1), port: 8080, fwd: 1, weight: 0 }],
-  ['bypass', 'inet', { addr: ip4(10, 0, 0, 9), port: 0, fwd: 4, weight: 65535 }],
-];
 
 function plain(r: RealServer): unknown {
   return plainStats(r);
@@ -48,18 +35,6 @@ function value(m: Uint8Array, o: 'little' | 'big', fam: Family): unknown {
 
 const bigints = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? `${v}n` : v);
 
-/** A small deterministic generator (xorshift32), so a failure names a reproducible case. */
-function random(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
 
 describe('decodeDestFast', () => {
   for (const o of ORDERS) {

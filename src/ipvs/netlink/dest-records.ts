@@ -1,0 +1,93 @@
+import { formatAddressAt } from '../address.js';
+import { STAT_COUNT, type Family, type ForwardMethod, type RealServer, type TunnelType } from '../snapshot.js';
+import { AF } from './ipvs-constants.js';
+
+/**
+ * The real servers of GET_DEST dumps as the native addon decodes them on its worker thread (dest-records.c, run by
+ * batch.c when transact() is given the services' address families): the reader of its two areas.
+ *
+ *   records  32-bit words, host order. Per request: a count word, DEST_DECLINED when the addon left the request to
+ *            the JavaScript decoders (its replies are in the transact() result as always), else that many records
+ *            of DEST_RECORD_WORDS words: family (AF_*), port, forwarding method (0..4), weight (int32), upper and
+ *            lower threshold, active, inactive and persistent connections, tunnel type, port and flags (each
+ *            0xffffffff when absent), then the address's 16 bytes as they came (4 used for IPv4).
+ *   stats    STAT_COUNT u64 per decoded real server, in record order, host order: each real server's Stats is a
+ *            window of this area (no copy), as allocStats() windows are.
+ *
+ * A record holds exactly what decodeDestFast() (ipvs-dest-fast.ts) returns for the same message; the addon declines
+ * wherever that function would (test/unit/ipvs/netlink/dest-records.test.ts).
+ */
+export const DEST_RECORD_WORDS = 16;
+export const DEST_DECLINED = 0xffffffff;
+const NONE = 0xffffffff;
+const ADDRESS_WORD = 12;
+
+const FORWARD: readonly ForwardMethod[] = ['masq', 'local', 'tunnel', 'route', 'bypass'];
+const TUNNEL_TYPES: readonly TunnelType[] = ['ipip', 'gue', 'gre'];
+
+/** Reads the records of one batch, request after request, in the order they were sent. */
+export class DestRecordReader {
+  private readonly words: Uint32Array;
+  private readonly bytes: Uint8Array;
+  private readonly values: BigUint64Array;
+  private readonly statWords: Uint32Array;
+  private at = 0;
+  private statAt = 0;
+
+  /** `records` and `stats` as the addon hands them over (copied when a runtime gave them unaligned). */
+  constructor(records: Uint8Array, stats: Uint8Array) {
+    const r = aligned(records, 4);
+    const s = aligned(stats, 8);
+    this.words = new Uint32Array(r.buffer, r.byteOffset, r.byteLength >>> 2);
+    this.bytes = r;
+    this.values = new BigUint64Array(s.buffer, s.byteOffset, s.byteLength >>> 3);
+    this.statWords = new Uint32Array(s.buffer, s.byteOffset, s.byteLength >>> 2);
+  }
+
+  /**
+   * The next request's real servers, in the order the kernel listed them; undefined when the addon declined that
+   * request (decode its replies instead). Throws RangeError past the end of what the addon wrote.
+   */
+  next(): RealServer[] | undefined {
+    const words = this.words;
+    if (this.at >= words.length) throw new RangeError(`dest records: no count word at word ${this.at} of ${words.length}`);
+    const count = words[this.at++] as number;
+    if (count === DEST_DECLINED) return undefined;
+    if (this.at + count * DEST_RECORD_WORDS > words.length || (this.statAt + count) * STAT_COUNT > this.values.length) {
+      throw new RangeError(`dest records: ${count} records at word ${this.at} run past the end`);
+    }
+    const reals: RealServer[] = new Array<RealServer>(count);
+    for (let k = 0; k < count; k++) {
+      const w = this.at;
+      const family: Family = words[w] === AF.INET ? 'inet' : 'inet6';
+      const tunnelType = words[w + 9] === NONE ? undefined : TUNNEL_TYPES[words[w + 9] as number];
+      const tunnelPort = words[w + 10] as number;
+      const tunnelFlags = words[w + 11] as number;
+      reals[k] = {
+        family,
+        address: formatAddressAt(family, this.bytes, 4 * (w + ADDRESS_WORD), 16),
+        port: words[w + 1] as number,
+        forward: FORWARD[words[w + 2] as number] as ForwardMethod,
+        weight: (words[w + 3] as number) | 0,
+        upperThreshold: words[w + 4] as number,
+        lowerThreshold: words[w + 5] as number,
+        activeConns: words[w + 6] as number,
+        inactiveConns: words[w + 7] as number,
+        persistentConns: words[w + 8] as number,
+        tunnelType,
+        tunnelPort: tunnelPort === NONE ? undefined : tunnelPort,
+        tunnelFlags: tunnelFlags === NONE ? undefined : tunnelFlags,
+        stats: { values: this.values, words: this.statWords, at: STAT_COUNT * this.statAt++ },
+      };
+      this.at += DEST_RECORD_WORDS;
+    }
+    return reals;
+  }
+}
+
+function aligned(bytes: Uint8Array, to: number): Uint8Array {
+  if (bytes.byteOffset % to === 0 && bytes.byteLength % to === 0) return bytes;
+  const copy = new Uint8Array(new ArrayBuffer(Math.ceil(bytes.byteLength / to) * to), 0, bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}
