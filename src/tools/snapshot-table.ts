@@ -39,35 +39,53 @@ export function snapshotTableBytes(snapshot: Snapshot): Buffer {
     `IPVS ${i.version} (connection table ${i.connTableSize}), timeouts tcp ${i.tcpTimeout} s, tcpfin ${i.tcpFinTimeout} s, udp ${i.udpTimeout} s` +
     (i.daemons.length > 0 ? `, sync ${i.daemons.map((d) => `${d.state} ${d.interface} id ${d.syncId}`).join(', ')}` : '');
 
-  // Each name made once, not once per comparison; rows in index order.
+  // Service names made once, not once per comparison; rows in index order. Real servers are ordered and written
+  // without a name string each (realsInOrder, ByteOutput.realName): at 100,000 of them the strings were a fifth of
+  // the table's time.
   const services = byName(snapshot.services, (s) => serviceName(s.key));
-  const reals = services.items.map((s) => byName(s.reals, realName));
+  const reals = services.items.map((s) => realsInOrder(s.reals));
 
+  // Widths from each column's extremes: a number's width grows with it, so one numberWidth() per column, not per cell.
   const widths: number[] = HEADER.map((h) => h.length);
   const widen = (column: number, width: number): void => {
     if (width > (widths[column] as number)) widths[column] = width;
   };
-  const widenStats = (s: Stats): void => {
-    for (let k = 0; k < COUNTERS.length; k++) widen(FIRST_COUNTER + k, statWidth(s, COUNTERS[k] as number));
-  };
+  const counters = new ColumnExtremes(COUNTERS.length);
+  const scheds: string[] = new Array<string>(services.items.length);
+  const actives = new Float64Array(services.items.length);
+  const inactives = new Float64Array(services.items.length);
+  let maxWeight = 0;
+  let minWeight = 0;
+  let maxActive = 0;
+  let maxInactive = 0;
   let rows = 1;
   services.items.forEach((s, n) => {
+    const sched = schedText(s);
+    scheds[n] = sched;
     widen(0, (services.names[n] as string).length);
-    widen(1, schedText(s).length);
-    widen(ACTIVE, numberWidth(sum(s.reals, 'activeConns')));
-    widen(INACTIVE, numberWidth(sum(s.reals, 'inactiveConns')));
-    widenStats(s.stats);
-    const own = reals[n] as Named<RealServer>;
-    own.items.forEach((r, k) => {
-      widen(0, REAL_PREFIX.length + (own.names[k] as string).length);
+    widen(1, sched.length);
+    const active = sum(s.reals, 'activeConns');
+    const inactive = sum(s.reals, 'inactiveConns');
+    actives[n] = active;
+    inactives[n] = inactive;
+    if (active > maxActive) maxActive = active;
+    if (inactive > maxInactive) maxInactive = inactive;
+    counters.add(s.stats);
+    for (const r of reals[n] as readonly RealServer[]) {
+      widen(0, REAL_PREFIX.length + realNameLength(r));
       widen(1, r.forward.length);
-      widen(WEIGHT, numberWidth(r.weight));
-      widen(ACTIVE, numberWidth(r.activeConns));
-      widen(INACTIVE, numberWidth(r.inactiveConns));
-      widenStats(r.stats);
-    });
+      if (r.weight > maxWeight) maxWeight = r.weight;
+      if (r.weight < minWeight) minWeight = r.weight;
+      if (r.activeConns > maxActive) maxActive = r.activeConns;
+      if (r.inactiveConns > maxInactive) maxInactive = r.inactiveConns;
+      counters.add(r.stats);
+    }
     rows += 1 + s.reals.length;
   });
+  widen(WEIGHT, Math.max(numberWidth(maxWeight), numberWidth(minWeight)));
+  widen(ACTIVE, numberWidth(maxActive));
+  widen(INACTIVE, numberWidth(maxInactive));
+  for (let k = 0; k < COUNTERS.length; k++) widen(FIRST_COUNTER + k, counters.width(k));
 
   const lineBytes = widths.reduce((a, w) => a + w, 0) + SEPARATOR * (widths.length - 1) + 1;
   // Names and scheduler names are ASCII in practice; a wider character only grows the buffer (see text()).
@@ -78,25 +96,80 @@ export function snapshotTableBytes(snapshot: Snapshot): Buffer {
   out.newline();
   services.items.forEach((s, n) => {
     out.left(services.names[n] as string, widths[0] as number);
-    out.left(schedText(s), widths[1] as number, true);
+    out.left(scheds[n] as string, widths[1] as number, true);
     out.spaces(SEPARATOR + (widths[WEIGHT] as number));
-    out.number(sum(s.reals, 'activeConns'), widths[ACTIVE] as number);
-    out.number(sum(s.reals, 'inactiveConns'), widths[INACTIVE] as number);
+    out.number(actives[n] as number, widths[ACTIVE] as number);
+    out.number(inactives[n] as number, widths[INACTIVE] as number);
     out.stats(s.stats, widths);
     out.newline();
-    const own = reals[n] as Named<RealServer>;
-    own.items.forEach((r, k) => {
+    for (const r of reals[n] as readonly RealServer[]) {
       out.text(REAL_PREFIX);
-      out.left(own.names[k] as string, (widths[0] as number) - REAL_PREFIX.length);
+      out.realName(r, (widths[0] as number) - REAL_PREFIX.length);
       out.left(r.forward, widths[1] as number, true);
       out.number(r.weight, widths[WEIGHT] as number);
       out.number(r.activeConns, widths[ACTIVE] as number);
       out.number(r.inactiveConns, widths[INACTIVE] as number);
       out.stats(r.stats, widths);
       out.newline();
-    });
+    }
   });
   return out.finish();
+}
+
+/** The largest value of each counter column, as a Number below 2^53, and the longest text of any above. */
+class ColumnExtremes {
+  private readonly max: Float64Array;
+  private readonly textWidth: Uint8Array;
+
+  constructor(columns: number) {
+    this.max = new Float64Array(columns);
+    this.textWidth = new Uint8Array(columns);
+  }
+
+  add(s: Stats): void {
+    for (let k = 0; k < COUNTERS.length; k++) {
+      const index = COUNTERS[k] as number;
+      const n = safeStat(s, index);
+      if (n === undefined) this.textWidth[k] = Math.max(this.textWidth[k] as number, statText(s, index).length);
+      else if (n > (this.max[k] as number)) this.max[k] = n;
+    }
+  }
+
+  width(k: number): number {
+    return Math.max(numberWidth(this.max[k] as number), this.textWidth[k] as number);
+  }
+}
+
+/**
+ * A service's real servers in index order (compareNames() of their names), without making a name when they come in
+ * order already, as the kernel mostly lists them.
+ */
+function realsInOrder(reals: readonly RealServer[]): readonly RealServer[] {
+  for (let i = 1; i < reals.length; i++) {
+    if (compareReals(reals[i - 1] as RealServer, reals[i] as RealServer) > 0) return byName(reals, realName).items;
+  }
+  return reals;
+}
+
+/** Length of realName(r): addresses are canonical text (formatAddress()), ASCII, so characters are octets. */
+function realNameLength(r: RealServer): number {
+  return (r.family === 'inet6' ? 2 : 0) + r.address.length + 1 + numberWidth(r.port);
+}
+
+/**
+ * compareNames(realName(a), realName(b)) without the names: fewer octets first; of two names as long, with addresses
+ * as long, the address decides where it differs (it sits at the same place in both), else the port (as many digits,
+ * so numbers order as their texts). Anything else compares the names.
+ */
+function compareReals(a: RealServer, b: RealServer): number {
+  const la = realNameLength(a);
+  const lb = realNameLength(b);
+  if (la !== lb) return la - lb;
+  if (a.family === b.family && a.address.length === b.address.length) {
+    if (a.address !== b.address) return a.address < b.address ? -1 : 1;
+    return a.port - b.port;
+  }
+  return compareNames(realName(a), realName(b));
 }
 
 function schedText(s: Service): string {
@@ -144,11 +217,6 @@ function safeStat(s: Stats, index: number): number | undefined {
   const w = 2 * (s.at + index);
   const high = s.words[w + 1 - LOW] as number;
   return high < SAFE_HIGH ? high * TWO_32 + (s.words[w + LOW] as number) : undefined;
-}
-
-function statWidth(s: Stats, index: number): number {
-  const n = safeStat(s, index);
-  return n === undefined ? statText(s, index).length : numberWidth(n);
 }
 
 /** Digits of a whole number from 0 to 2^53 (anything else: the length of its text). */
@@ -237,6 +305,20 @@ class ByteOutput {
       if (n === undefined) this.right(statText(s, index), width);
       else this.number(n, width);
     }
+  }
+
+  /** realName(r), left-aligned in `width`: the address, a colon and the port, brackets around an IPv6 address. */
+  realName(r: RealServer, width: number): void {
+    const v6 = r.family === 'inet6';
+    if (v6) this.text('[');
+    this.text(r.address);
+    this.text(v6 ? ']:' : ':');
+    const digits = numberWidth(r.port);
+    this.spaces(digits);
+    let p = this.at - 1;
+    for (let n = r.port, d = 0; d < digits; d++, n = Math.floor(n / 10)) this.buf[p--] = 0x30 + (n % 10);
+    const length = (v6 ? 2 : 0) + r.address.length + 1 + digits;
+    if (width > length) this.spaces(width - length);
   }
 
   newline(): void {

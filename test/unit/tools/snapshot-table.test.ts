@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { snapshotFromJson } from '../../../src/ipvs/snapshot-json.js';
+import { realName } from '../../../src/ipvs/service-key.js';
+import { compareNames } from '../../../src/mib/string-index.js';
 import { snapshotTable, snapshotTableBytes } from '../../../src/tools/snapshot-table.js';
 
 const INFO = { version: '1.2.1', connTableSize: 4096, tcpTimeout: 900, tcpFinTimeout: 120, udpTimeout: 300, daemons: [] };
@@ -81,5 +83,46 @@ describe('snapshotTable', () => {
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
     expect(lines[1]?.trim().split(/\s{2,}/)).toEqual(['TCP/10.0.0.1:80', 'wrr', '4294967295', '12', '9007199254740991', '9007199254740992', '10', '99999', '100000']);
     expect(lines[2]?.trim().split(/\s{2,}/).slice(0, 5)).toEqual(['-> 10.0.0.2:80', 'masq', '65535', '4294967295', '0']);
+  });
+
+  it('real servers of every shape in index order (compareNames of their names), in whatever order they came', () => {
+    const shapes = [
+      { address: '10.0.0.1', port: 8000 },
+      { address: '10.0.0.10', port: 800 }, // as long a name as the one above, a longer address
+      { address: '10.0.0.2', port: 80 },
+      { address: '10.0.0.2', port: 9 },
+      { address: '10.0.0.2', port: 81 },
+      { address: '2001:db8::1', port: 80, forward: 'tunnel' }, // an IPv6 real of an IPv4 service: tunnel only
+      { address: '::ffff:10.0.0.1', port: 443, forward: 'tunnel' },
+      { address: '1.2.3.4', port: 65535 },
+      { address: '10.0.0.3', port: 80 }, // given weight -2^31 below: a negative weight widens the column as its text does
+    ];
+    // Every single swap of two neighbours in index order, every rotation, and the reverse: an order check that
+    // passes one wrong pair shows here.
+    const nameOf = (r: (typeof shapes)[number]) => (r.address.includes(':') ? `[${r.address}]:${r.port}` : `${r.address}:${r.port}`);
+    const sorted = [...shapes].sort((a, b) => compareNames(nameOf(a), nameOf(b)));
+    const orders = [sorted, [...sorted].reverse()];
+    for (let i = 1; i < sorted.length; i++) {
+      const swapped = [...sorted];
+      [swapped[i - 1], swapped[i]] = [swapped[i] as (typeof sorted)[number], swapped[i - 1] as (typeof sorted)[number]];
+      orders.push(swapped, [...sorted.slice(i), ...sorted.slice(0, i)]);
+    }
+    for (const order of orders) {
+      const reals = order.map((r) => ({ weight: 1, ...r }));
+      const read = snapshotFromJson({
+        info: INFO,
+        services: [{ protocol: 'tcp', address: '10.0.0.1', port: 80, scheduler: 'rr', flags: 0, timeout: 0, reals }],
+      });
+      // The kernel's weight is an int; a JSON snapshot allows 0..65535 only.
+      const snapshot = {
+        ...read,
+        services: read.services.map((v) => ({ ...v, reals: v.reals.map((r) => (r.address === '10.0.0.3' ? { ...r, weight: -(2 ** 31) } : r)) })),
+      };
+      const lines = snapshotTable(snapshot).trimEnd().split('\n').slice(1);
+      const names = snapshot.services[0]?.reals.map(realName) ?? [];
+      expect(lines.slice(2).map((l) => l.trim().split(/\s{2,}/)[0])).toEqual([...names].sort(compareNames).map((n) => `-> ${n}`));
+      expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+      expect(lines.find((l) => l.includes('10.0.0.3:80'))?.trim().split(/\s{2,}/)[2]).toBe('-2147483648');
+    }
   });
 });
