@@ -1,10 +1,9 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type ByteOrder, HOST_BYTE_ORDER, readU32, smallBytes } from './bytes.js';
-import { NETLINK_GENERIC } from './constants.js';
+import { type ByteOrder, HOST_BYTE_ORDER, readU32, smallBytes, writeU32 } from './bytes.js';
+import { NETLINK_GENERIC, NLMSG_HDRLEN } from './constants.js';
 import { NetlinkDecodeError, NetlinkError, systemError } from './errors.js';
-import { setSequence } from './message.js';
 import { ReplyCollector } from './reply.js';
 import { FAMILY_NUMBER } from './ipvs-constants.js';
 import { DestRecordReader } from './dest-records.js';
@@ -139,15 +138,16 @@ export class NativeBatchTransport implements BatchTransport {
   ) {}
 
   async transact(requests: readonly Uint8Array[], contextOf: (index: number) => string): Promise<BatchReply[]> {
-    const { out, collectors } = await this.send(requests, contextOf);
-    return this.verdicts(bytesOf(out), collectors, contextOf);
+    const sent = await this.send(requests, contextOf);
+    return this.verdicts(bytesOf(sent.out), sent, contextOf);
   }
 
   async transactDests(requests: readonly Uint8Array[], families: readonly Family[], contextOf: (index: number) => string): Promise<DestReply[]> {
     const codes = new Uint8Array(families.length);
     for (let i = 0; i < families.length; i++) codes[i] = FAMILY_NUMBER[families[i] as Family];
-    const { out, collectors } = await this.send(requests, contextOf, codes);
-    if (!Array.isArray(out)) return this.verdicts(out, collectors, contextOf);
+    const sent = await this.send(requests, contextOf, codes);
+    const { out } = sent;
+    if (!Array.isArray(out)) return this.verdicts(out, sent, contextOf);
     const [raw, records, stats] = out as [Uint8Array, Uint8Array, Uint8Array];
     const reader = new DestRecordReader(records, stats);
     const replies: DestReply[] = new Array<DestReply>(requests.length);
@@ -157,37 +157,34 @@ export class NativeBatchTransport implements BatchTransport {
       if (reals !== undefined) replies[i] = new DecodedDests(reals);
       else {
         // What the addon left to us is decoded as transact() would: the error, or the replies to decode.
-        declined ??= this.verdicts(raw, collectors, contextOf);
+        declined ??= this.verdicts(raw, sent, contextOf);
         replies[i] = declined[i] as BatchReply;
       }
     }
     return replies;
   }
 
-  private async send(
-    requests: readonly Uint8Array[],
-    contextOf: (index: number) => string,
-    destFamilies?: Uint8Array,
-  ): Promise<{ readonly out: Uint8Array | Uint8Array[]; readonly collectors: ReplyCollector[] }> {
+  /** Sends copies of the requests, numbered, back to back: what the addon resolved with, and what was sent. */
+  private async send(requests: readonly Uint8Array[], contextOf: (index: number) => string, destFamilies?: Uint8Array): Promise<Sent> {
     let total = 0;
     for (const r of requests) total += (r.length + 3) & ~3;
     const bytes = smallBytes(total);
-    const collectors: ReplyCollector[] = [];
+    const lengths = new Uint32Array(requests.length);
     let at = 0;
-    for (const r of requests) {
-      const copy = bytes.subarray(at, at + r.length);
-      copy.set(r);
+    for (let i = 0; i < requests.length; i++) {
+      const r = requests[i] as Uint8Array;
+      bytes.set(r, at);
       this.seq = (this.seq + 1) >>> 0 || 1;
-      setSequence(copy, this.seq, this.order);
-      // The context is only part of error messages: made for the requests that failed (verdicts()), not for each.
-      collectors.push(new ReplyCollector(copy, this.order, ''));
+      if (r.length < NLMSG_HDRLEN) throw new RangeError(`netlink: ${r.length} byte(s) hold no nlmsghdr`);
+      writeU32(bytes, at + 8, this.seq, this.order === 'little'); // nlmsg_seq (setSequence(), without a view per request)
+      lengths[i] = r.length;
       at += (r.length + 3) & ~3;
     }
     try {
       const out = destFamilies === undefined
         ? await this.native.transact(NETLINK_GENERIC, bytes, this.timeoutMs)
         : await this.native.transact(NETLINK_GENERIC, bytes, this.timeoutMs, destFamilies);
-      return { out, collectors };
+      return { out, bytes, lengths };
     } catch (err) {
       // Only a failed system call carries an errno; anything else (bytes the addon refused before sending) is a bug
       // on this side and goes up as it is.
@@ -199,7 +196,15 @@ export class NativeBatchTransport implements BatchTransport {
     }
   }
 
-  private verdicts(out: Uint8Array, collectors: readonly ReplyCollector[], contextOf: (index: number) => string): BatchReply[] {
+  /** Every request's verdict from the replies: a collector per request, made only here (transactDests() mostly needs none). */
+  private verdicts(out: Uint8Array, sent: Sent, contextOf: (index: number) => string): BatchReply[] {
+    const collectors: ReplyCollector[] = [];
+    for (let i = 0, at = 0; i < sent.lengths.length; i++) {
+      const length = sent.lengths[i] as number;
+      // The context is only part of error messages: made for the requests that failed (below), not for each.
+      collectors.push(new ReplyCollector(sent.bytes.subarray(at, at + length), this.order, ''));
+      at += (length + 3) & ~3;
+    }
     const replies = splitReplies(out, collectors);
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i];
@@ -207,6 +212,13 @@ export class NativeBatchTransport implements BatchTransport {
     }
     return replies;
   }
+}
+
+/** What send() sent and got: the requests as numbered, each one's length, and what the addon resolved with. */
+interface Sent {
+  readonly out: Uint8Array | Uint8Array[];
+  readonly bytes: Uint8Array;
+  readonly lengths: Uint32Array;
 }
 
 /** The replies part of what the addon resolved with. */
