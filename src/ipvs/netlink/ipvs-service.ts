@@ -19,6 +19,7 @@ import {
   IPVS_SVC_ATTR_NAMES,
 } from './ipvs-constants.js';
 import { decodeDestFast } from './ipvs-dest-fast.js';
+import { decodeServiceFast } from './ipvs-service-fast.js';
 import { decodeStats } from './ipvs-stats.js';
 import { decodeGenl, decodeMessage } from './message.js';
 
@@ -50,7 +51,16 @@ export function decodeIpvsMessage(
   return AttrSet.parse(genl.attrs, genl.attrsOffset, order, names, `${name} message`);
 }
 
+/**
+ * One service of a GET_SERVICE dump: through decodeServiceFast() (ipvs-service-fast.ts), the same result without an
+ * object per attribute; whatever it declines is decoded here, which names what is wrong when something is.
+ */
 export function decodeServiceMessage(message: Uint8Array, order: ByteOrder): ServiceEntry {
+  return decodeServiceFast(message, order) ?? decodeServiceMessageChecked(message, order);
+}
+
+/** decodeServiceMessage() through AttrSet: every attribute checked, every error named. */
+export function decodeServiceMessageChecked(message: Uint8Array, order: ByteOrder): ServiceEntry {
   const top = decodeIpvsMessage(message, order, IPVS_CMD.NEW_SERVICE);
   return decodeServiceNest(top.nest(top.require(IPVS_CMD_ATTR.SERVICE), IPVS_SVC_ATTR_NAMES));
 }
