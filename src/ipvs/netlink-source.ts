@@ -207,15 +207,33 @@ export class NetlinkSource implements Source {
       const slicer = new TimeSlicer(this.sliceMs);
       const breathe = (): Promise<void> => slicer.breathe();
 
-      const entries = new Map<string, ServiceEntry>();
+      // The services in dump order, each once. With the batch transport their GET_DEST dumps are asked for while
+      // the rest of the GET_SERVICE dump is still being decoded (destBatches.more()), so that the worker thread reads
+      // while this one decodes.
+      const list: [string, ServiceEntry][] = [];
+      const seen = new Set<string>();
+      const destStep = (i: number): string => `IPVS_CMD_GET_DEST ${(list[i] as [string, ServiceEntry])[0]}`;
+      const abandoned = (): Error => new Error('ipvs: netlink source closed during the read');
+      const destBatches = batch === undefined ? undefined : new DestBatches(this.sliceMs === Number.POSITIVE_INFINITY);
+      destBatches?.start((b) => {
+        if (this.closed || batch === undefined) return undefined;
+        const first = b * BATCH_SERVICES;
+        const part = list.slice(first, first + BATCH_SERVICES);
+        const requests = part.map(([, entry]) => buildGetDests(family, entry.key, this.order));
+        const families = part.map(([, entry]) => entry.key.family);
+        return batch.transactDests(requests, families, (j) => destStep(first + j));
+      });
+      // A one-shot command has the loop to itself: not even an await per service (each is a microtask turn).
+      const slicing = this.sliceMs !== Number.POSITIVE_INFINITY;
       for (const m of await ask('IPVS_CMD_GET_SERVICE', buildGetServices(family, this.order))) {
-        await breathe();
+        if (slicing) await breathe();
         const entry = decodeServiceMessage(m, this.order);
         const name = serviceName(entry.key);
-        if (!entries.has(name)) entries.set(name, entry);
+        if (seen.has(name)) continue;
+        seen.add(name);
+        list.push([name, entry]);
+        if (list.length % BATCH_SERVICES === 0) destBatches?.more(list.length / BATCH_SERVICES);
       }
-
-      const list = [...entries];
       const services: Service[] = [];
       const addService = (i: number, replies: readonly Uint8Array[] | DecodedDests): void => {
         const [, entry] = list[i] as [string, ServiceEntry];
@@ -224,36 +242,24 @@ export class NetlinkSource implements Source {
         else for (const m of replies) reals.add(decodeDestMessage(m, this.order, entry.key.family));
         services.push({ ...entry, reals: reals.list });
       };
-      const destStep = (i: number): string => `IPVS_CMD_GET_DEST ${(list[i] as [string, ServiceEntry])[0]}`;
-      const abandoned = (): Error => new Error('ipvs: netlink source closed during the read');
 
-      if (batch !== undefined) {
-        // BATCH_SERVICES dumps per batch, BATCHES_AHEAD batches out at once; the replies are decoded in service
-        // order, and the event loop gets a turn every BATCH_TURN_SERVICES of them (see there), unless nobody else
-        // is on it (sliceMs Infinity). The step's text is made only when a batch or a reply failed.
-        const slices = this.sliceMs !== Number.POSITIVE_INFINITY;
-        const batches: Promise<DestReply[]>[] = [];
-        const askBatch = (b: number): void => {
-          const first = b * BATCH_SERVICES;
-          const part = list.slice(first, first + BATCH_SERVICES);
-          const requests = part.map(([, entry]) => buildGetDests(family, entry.key, this.order));
-          const families = part.map(([, entry]) => entry.key.family);
-          const replies = batch.transactDests(requests, families, (j) => destStep(first + j));
-          replies.catch(() => undefined); // awaited in its turn below
-          batches[b] = replies;
-        };
+      if (batch !== undefined && destBatches !== undefined) {
+        // BATCH_SERVICES dumps per batch, asked for as DestBatches allows; the replies are decoded in service order,
+        // and the event loop gets a turn every BATCH_TURN_SERVICES of them (see there), unless nobody else is on it
+        // (sliceMs Infinity). The step's text is made only when a batch or a reply failed.
         const count = Math.ceil(list.length / BATCH_SERVICES);
+        destBatches.more(count);
         let sinceCheck = 0;
         for (let b = 0; b < count; b++) {
-          for (let a = batches.length; a < count && a <= b + BATCHES_AHEAD - 1 && !this.closed; a++) askBatch(a);
           if (this.closed) throw abandoned();
           let replies: DestReply[];
           try {
-            replies = await (batches[b] as Promise<DestReply[]>);
+            replies = await destBatches.take(b);
           } catch (err) {
             step = destStep(b * BATCH_SERVICES);
             throw err;
           }
+          if (this.closed) throw abandoned();
           for (let j = 0; j < replies.length; j++) {
             const i = b * BATCH_SERVICES + j;
             const reply = replies[j] as DestReply;
@@ -264,7 +270,7 @@ export class NetlinkSource implements Source {
             addService(i, reply);
             if (++sinceCheck === BATCH_TURN_SERVICES) {
               sinceCheck = 0;
-              if (slices) await nextTurn();
+              if (slicing) await nextTurn();
             }
           }
         }
@@ -306,6 +312,69 @@ export class NetlinkSource implements Source {
     } catch (err) {
       this.reset();
       throw readError(step, err);
+    }
+  }
+}
+
+/**
+ * Which GET_DEST batches are out, for the batch transport. Batch b holds the dumps of services [256 b, 256 (b + 1));
+ * more(n) says that batches below n can be asked for (their services are decoded), take(b) hands batch b over to be
+ * decoded and lets the next ones go.
+ *
+ * For the agent: BATCHES_AHEAD batches out at once, each on a worker thread and socket of its own, as before. For a
+ * one-shot command (`lvs-agentx snapshot`), every batch is asked for as soon as its services are known: the main
+ * thread does not yield while it decodes, so a batch asked for only when another completes would wait for it, and
+ * the worker with it (in the kernel guest, one batch at a time left the main thread idle half of the GET_DEST
+ * phase). libuv runs four at once; the kernel dumps one at a time anyway (__ip_vs_mutex), so the others wait there
+ * rather than take the CPU from the main thread.
+ */
+class DestBatches {
+  private readonly batches: Promise<DestReply[]>[] = [];
+  private ask: ((b: number) => Promise<DestReply[]> | undefined) | undefined;
+  /** Batches that can be asked for (their services are decoded). */
+  private known = 0;
+  private taken = 0;
+  private out = 0;
+  private failed = false;
+
+  constructor(private readonly oneShot: boolean) {}
+
+  /** Sets what asks for batch b (undefined: nothing more is to be asked) and asks for what is allowed already. */
+  start(ask: (b: number) => Promise<DestReply[]> | undefined): void {
+    this.ask = ask;
+    this.fill();
+  }
+
+  more(known: number): void {
+    this.known = Math.max(this.known, known);
+    this.fill();
+  }
+
+  take(b: number): Promise<DestReply[]> {
+    this.taken = b + 1;
+    this.fill();
+    const batch = this.batches[b];
+    return batch ?? Promise.reject(new Error(`ipvs: GET_DEST batch ${b} was never asked for`));
+  }
+
+  private fill(): void {
+    const ask = this.ask;
+    if (ask === undefined) return;
+    const limit = this.oneShot ? Number.POSITIVE_INFINITY : BATCHES_AHEAD;
+    while (!this.failed && this.batches.length < this.known && this.out < limit && (this.oneShot || this.batches.length < this.taken + BATCHES_AHEAD)) {
+      const b = this.batches.length;
+      const replies = ask(b);
+      if (replies === undefined) return;
+      this.out++;
+      const settled = (): void => {
+        this.out--;
+        this.fill();
+      };
+      replies.then(settled, () => {
+        this.failed = true; // awaited in its turn (take()), which ends the read
+        settled();
+      });
+      this.batches.push(replies);
     }
   }
 }
