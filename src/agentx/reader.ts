@@ -91,7 +91,9 @@ export class FrameReader {
     if (nSubid > MAX_SUBIDS) {
       throw this.fail('bad-oid', `agentx: ${what} n_subid ${nSubid} exceeds ${MAX_SUBIDS} at offset ${at}`, at);
     }
-    const start = this.take(4 * nSubid, `${what} (n_subid ${nSubid} at offset ${at})`);
+    // The context of a truncation is made only when there is one: an OID is read per varbind of every request.
+    if (4 * nSubid > this.end - this.offset) this.take(4 * nSubid, `${what} (n_subid ${nSubid} at offset ${at})`);
+    const start = this.take(4 * nSubid, what);
     const oid: number[] = prefix !== 0 ? [1, 3, 6, 1, prefix] : [];
     const le = this.littleEndian;
     for (let i = 0, o = start; i < nSubid; i++, o += 4) oid.push(this.view.getUint32(o, le));

@@ -1,5 +1,5 @@
 import { formatAddressAt } from '../address.js';
-import { STAT_COUNT, type Family, type ForwardMethod, type RealServer, type TunnelType } from '../snapshot.js';
+import { STAT_COUNT, type Family, type ForwardMethod, type RealServer, type Stats, type TunnelType } from '../snapshot.js';
 import { AF } from './ipvs-constants.js';
 
 /**
@@ -63,25 +63,57 @@ export class DestRecordReader {
       const tunnelType = words[w + 9] === NONE ? undefined : TUNNEL_TYPES[words[w + 9] as number];
       const tunnelPort = words[w + 10] as number;
       const tunnelFlags = words[w + 11] as number;
-      reals[k] = {
+      reals[k] = new RecordReal(
         family,
-        address: formatAddressAt(family, this.bytes, 4 * (w + ADDRESS_WORD), 16),
-        port: words[w + 1] as number,
-        forward: FORWARD[words[w + 2] as number] as ForwardMethod,
-        weight: (words[w + 3] as number) | 0,
-        upperThreshold: words[w + 4] as number,
-        lowerThreshold: words[w + 5] as number,
-        activeConns: words[w + 6] as number,
-        inactiveConns: words[w + 7] as number,
-        persistentConns: words[w + 8] as number,
+        formatAddressAt(family, this.bytes, 4 * (w + ADDRESS_WORD), 16),
+        words[w + 1] as number,
+        FORWARD[words[w + 2] as number] as ForwardMethod,
+        (words[w + 3] as number) | 0,
+        words[w + 4] as number,
+        words[w + 5] as number,
+        words[w + 6] as number,
+        words[w + 7] as number,
+        words[w + 8] as number,
         tunnelType,
-        tunnelPort: tunnelPort === NONE ? undefined : tunnelPort,
-        tunnelFlags: tunnelFlags === NONE ? undefined : tunnelFlags,
-        stats: { values: this.values, words: this.statWords, at: STAT_COUNT * this.statAt++ },
-      };
+        tunnelPort === NONE ? undefined : tunnelPort,
+        tunnelFlags === NONE ? undefined : tunnelFlags,
+        this.values,
+        this.statWords,
+        STAT_COUNT * this.statAt++,
+      );
       this.at += DEST_RECORD_WORDS;
     }
     return reals;
+  }
+}
+
+/**
+ * A real server that is its own Stats window (`stats` is the object itself, as the simulator's are): one object per
+ * real server rather than two, 100,000 fewer per read of a large table. `stats` is an own property, so a copy made
+ * by spreading keeps it.
+ */
+class RecordReal implements RealServer, Stats {
+  readonly stats: Stats;
+
+  constructor(
+    readonly family: Family,
+    readonly address: string,
+    readonly port: number,
+    readonly forward: ForwardMethod,
+    readonly weight: number,
+    readonly upperThreshold: number,
+    readonly lowerThreshold: number,
+    readonly activeConns: number,
+    readonly inactiveConns: number,
+    readonly persistentConns: number,
+    readonly tunnelType: TunnelType | undefined,
+    readonly tunnelPort: number | undefined,
+    readonly tunnelFlags: number | undefined,
+    readonly values: BigUint64Array,
+    readonly words: Uint32Array,
+    readonly at: number,
+  ) {
+    this.stats = this;
   }
 }
 
