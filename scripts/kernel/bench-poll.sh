@@ -7,10 +7,10 @@
 # npm run build, which also builds the native addon) and, for each table size:
 #   1. loads SERVICES TCP services x REALS masq real servers with one `ipvsadm -R` (generated rules);
 #   2. times `ipvsadm -Ln --stats --exact > /dev/null` (wall, user, sys), three times;
-#   2b. the whole-process dump against ipvsadm, alternating (A B A B A B, both as nobody with CAP_NET_ADMIN):
+#   2b. the whole-process dump against ipvsadm, alternating (A B A B A B, BENCH_PAIRS pairs, default 3; both as nobody with CAP_NET_ADMIN):
 #      A = `node dist/src/daemon/main.js snapshot -s netlink --format $BENCH_FORMAT > /dev/null` (`lvs-agentx snapshot`:
 #      node's start, the read, the JSON), B = `ipvsadm -Ln --stats --exact > /dev/null`; prints every run and the
-#      ratio of the medians (A/B: below 1 means the agent's dump is the faster);
+#      ratio of the medians (A/B: below 1 means the agent's dump is the faster), and the median of each pair's ratio;
 #   3. times three NetlinkSource reads in one process (node dist/test/kernel/bench-poll.js): wall and the process's
 #      CPU (process.cpuUsage), run as nobody with CAP_NET_ADMIN like the agent;
 #   4. runs the agent (-s netlink -i 2 -l debug, nobody + CAP_NET_ADMIN) behind a private snmpd for three reads and
@@ -35,7 +35,7 @@ if [[ ${1:-} != --in-guest ]]; then
   out=()
   [[ -n ${BENCH_OUT:-} ]] && { mkdir -p "$BENCH_OUT"; out=(--out "$BENCH_OUT"); }
   exec bash "$here/run-guest.sh" "${out[@]}" --timeout "${BENCH_TIMEOUT:-2400}" --env "REALS=$REALS" \
-    --env "BENCH_STEPS=${BENCH_STEPS:-ipvsadm whole reader agent}" --env "BENCH_PROFILE=${BENCH_PROFILE:-0}" --env "BENCH_FORMAT=${BENCH_FORMAT:-table}" \
+    --env "BENCH_STEPS=${BENCH_STEPS:-ipvsadm whole reader agent}" --env "BENCH_PROFILE=${BENCH_PROFILE:-0}" --env "BENCH_PAIRS=${BENCH_PAIRS:-3}" --env "BENCH_FORMAT=${BENCH_FORMAT:-table}" \
     -c "bash scripts/kernel/bench-poll.sh --in-guest $sizes"
 fi
 shift
@@ -65,6 +65,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)
 step() { [[ " $BENCH_STEPS " == *" $1 "* ]]; }
 BENCH_STEPS=${BENCH_STEPS:-ipvsadm whole reader agent}
 BENCH_PROFILE=${BENCH_PROFILE:-0}
+BENCH_PAIRS=${BENCH_PAIRS:-3}
 # One timed run of a command as nobody + CAP_NET_ADMIN, output discarded: appends "wall user sys rc" (s) to $1.
 timed() {
   local file=$1; shift
@@ -116,7 +117,7 @@ for n in "$@"; do
     # A B A B A B: the machine is shared and the guest emulated, so the two are measured side by side.
     : > /tmp/whole-a; : > /tmp/whole-b
     echo "whole process, alternating (wall user sys in s, exit code), both as nobody + CAP_NET_ADMIN:"
-    for i in 1 2 3; do
+    for ((i = 0; i < BENCH_PAIRS; i++)); do
       timed /tmp/whole-a node dist/src/daemon/main.js snapshot -s netlink --format "$BENCH_FORMAT"
       echo "  A snapshot -s netlink --format $BENCH_FORMAT: $(tail -1 /tmp/whole-a)"
       timed /tmp/whole-b ipvsadm -Ln --stats --exact
@@ -127,7 +128,8 @@ for n in "$@"; do
     whole_ratio=$(awk -v a="$(awk '{ print $1 }' /tmp/whole-a | median)" -v b="$(awk '{ print $1 }' /tmp/whole-b | median)" \
       'BEGIN { printf "%.2f", a / b }')
     failed=$(awk '$4 != 0' /tmp/whole-a /tmp/whole-b | wc -l)
-    echo "  medians: A $(awk '{ print $1 }' /tmp/whole-a | median) s, B $(awk '{ print $1 }' /tmp/whole-b | median) s; A/B = $whole_ratio$( (( failed )) && echo " ($failed run(s) FAILED)")"
+    pair_ratio=$(paste -d' ' /tmp/whole-a /tmp/whole-b | awk '{ printf "%.3f\n", $1 / $5 }' | median)
+    echo "  medians: A $(awk '{ print $1 }' /tmp/whole-a | median) s, B $(awk '{ print $1 }' /tmp/whole-b | median) s; A/B = $whole_ratio$( (( failed )) && echo " ($failed run(s) FAILED)"); median of the $BENCH_PAIRS pairs' own ratios $pair_ratio"
   fi
   if [[ $BENCH_PROFILE == 1 ]]; then
     mkdir -p /tmp/prof && chmod 777 /tmp/prof

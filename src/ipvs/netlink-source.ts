@@ -238,7 +238,7 @@ export class NetlinkSource implements Source {
       const addService = (i: number, replies: readonly Uint8Array[] | DecodedDests): void => {
         const [, entry] = list[i] as [string, ServiceEntry];
         const reals = new RealList();
-        if (replies instanceof DecodedDests) for (const r of replies.reals) reals.add(r);
+        if (replies instanceof DecodedDests) for (const r of replies.reals()) reals.add(r);
         else for (const m of replies) reals.add(decodeDestMessage(m, this.order, entry.key.family));
         services.push({ ...entry, reals: reals.list });
       };

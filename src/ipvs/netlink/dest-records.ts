@@ -49,6 +49,12 @@ export class DestRecordReader {
    * request (decode its replies instead). Throws RangeError past the end of what the addon wrote.
    */
   next(): RealServer[] | undefined {
+    const span = this.skip();
+    return span === undefined ? undefined : this.read(span);
+  }
+
+  /** Where the next request's records are, without reading them (read(span) does); undefined when declined. */
+  skip(): RecordSpan | undefined {
     const words = this.words;
     if (this.at >= words.length) throw new RangeError(`dest records: no count word at word ${this.at} of ${words.length}`);
     const count = words[this.at++] as number;
@@ -56,9 +62,17 @@ export class DestRecordReader {
     if (this.at + count * DEST_RECORD_WORDS > words.length || (this.statAt + count) * STAT_COUNT > this.values.length) {
       throw new RangeError(`dest records: ${count} records at word ${this.at} run past the end`);
     }
-    const reals: RealServer[] = new Array<RealServer>(count);
-    for (let k = 0; k < count; k++) {
-      const w = this.at;
+    const span = { at: this.at, statAt: this.statAt, count };
+    this.at += count * DEST_RECORD_WORDS;
+    this.statAt += count;
+    return span;
+  }
+
+  /** The real servers of one request's records (a span skip() gave). */
+  read(span: RecordSpan): RealServer[] {
+    const words = this.words;
+    const reals: RealServer[] = new Array<RealServer>(span.count);
+    for (let k = 0, w = span.at, statAt = span.statAt; k < span.count; k++, w += DEST_RECORD_WORDS, statAt++) {
       const family: Family = words[w] === AF.INET ? 'inet' : 'inet6';
       const tunnelType = words[w + 9] === NONE ? undefined : TUNNEL_TYPES[words[w + 9] as number];
       const tunnelPort = words[w + 10] as number;
@@ -79,12 +93,18 @@ export class DestRecordReader {
         tunnelFlags === NONE ? undefined : tunnelFlags,
         this.values,
         this.statWords,
-        STAT_COUNT * this.statAt++,
+        STAT_COUNT * statAt,
       );
-      this.at += DEST_RECORD_WORDS;
     }
     return reals;
   }
+}
+
+/** One request's records: from word `at`, stats from real `statAt` on, `count` real servers. */
+export interface RecordSpan {
+  readonly at: number;
+  readonly statAt: number;
+  readonly count: number;
 }
 
 /**

@@ -163,7 +163,7 @@ describe('the native GET_DEST decoder (dest-records.c) and DestRecordReader', ()
     const requests = [request('inet', 0), request('inet', 0), request('inet', 0)];
     const replies = await transport.transactDests(requests, ['inet', 'inet', 'inet'], (i) => `request ${i + 1}`);
     expect(replies[0]).toBeInstanceOf(DecodedDests);
-    expect(plainStats((replies[0] as DecodedDests).reals)).toEqual(plainStats([decodeDestFast(real, o, 'inet')]));
+    expect(plainStats((replies[0] as DecodedDests).reals())).toEqual(plainStats([decodeDestFast(real, o, 'inet')]));
     expect(replies[1]).toBeInstanceOf(NetlinkError);
     expect(replies[1]).toMatchObject({ code: 'ENOENT', message: 'netlink: request 2: ENOENT (No such file or directory)' });
     expect(replies[2]).toBeInstanceOf(DecodedDests);
