@@ -13,7 +13,7 @@ import { buildGetDests } from '../../../../src/ipvs/netlink/ipvs-request.js';
 import { ReplyCollector } from '../../../../src/ipvs/netlink/reply.js';
 import type { Family, RealServer } from '../../../../src/ipvs/snapshot.js';
 import { plainStats } from '../../plain-stats.js';
-import { random } from '../../random.js';
+import { mutated, random } from '../../random.js';
 import { fakeNative } from '../fake-batch.js';
 import { DEST_CASES, dest, destMessage, HUGE } from '../ipvs-fixtures.js';
 import { concat, ip4, ip6, nlmsg, s32 } from '../nl.js';
@@ -125,15 +125,7 @@ describe('the native GET_DEST decoder (dest-records.c) and DestRecordReader', ()
       const [, family, fields] = DEST_CASES[next() % DEST_CASES.length] as (typeof DEST_CASES)[number];
       const [, , other] = DEST_CASES[next() % DEST_CASES.length] as (typeof DEST_CASES)[number];
       const bytes = concat(destMessage(o, dest(o, fields), SEQ), destMessage(o, dest(o, other), SEQ), done());
-      let reply: Uint8Array = bytes;
-      const kind = next() % 4;
-      if (kind === 0) reply = bytes.subarray(0, next() % bytes.length);
-      else {
-        for (let k = 1 + (next() % 3); k > 0; k--) {
-          const at = next() % bytes.length;
-          bytes[at] = kind === 1 ? next() & 0xff : kind === 2 ? next() % 24 : (bytes[at] as number) ^ (1 << (next() % 8));
-        }
-      }
+      const reply = mutated(bytes, next);
       const expected = reference(request(family), reply, family);
       const got = verdict(native([request(family)], [reply], [family]).next());
       if (got === 'declined') {

@@ -5,7 +5,7 @@ import { decodeDestMessageChecked } from '../../../../src/ipvs/netlink/ipvs-serv
 import { DEST_CASES as CASES, dest, destMessage, HUGE } from '../ipvs-fixtures.js';
 import { attr, ip4, ip6, ORDERS, u16, u32 } from '../nl.js';
 import { plainStats } from '../../plain-stats.js';
-import { random } from '../../random.js';
+import { mutated, random } from '../../random.js';
 
 /**
  * decodeDestFast() must give exactly what the checked decoder gives, or decline: never a value where the checked
@@ -86,16 +86,7 @@ describe('decodeDestFast', () => {
         for (let n = 0; n < 10000; n++) {
           const [, fam, fields] = CASES[next() % CASES.length] as (typeof CASES)[number];
           const m = new Uint8Array(destMessage(o, dest(o, fields)));
-          let bytes: Uint8Array = m;
-          const kind = next() % 4;
-          if (kind === 0) bytes = m.subarray(0, next() % m.length); // cut short
-          else {
-            for (let k = 1 + (next() % 3); k > 0; k--) {
-              // Mostly small values in length and type fields, where decoders branch.
-              const at = next() % m.length;
-              m[at] = kind === 1 ? next() & 0xff : kind === 2 ? next() % 24 : (m[at] as number) ^ (1 << (next() % 8));
-            }
-          }
+          const bytes = mutated(m, next);
           const verdict = checked(bytes, o, fam);
           const fast = decodeDestFast(bytes, o, fam);
           if (fast === undefined) {

@@ -5,7 +5,7 @@ import type { ByteOrder } from '../../../../src/ipvs/netlink/bytes.js';
 import { HUGE, serviceMessage, svcFwmark, svcTcp4StatsOnly, svcUdp6 } from '../ipvs-fixtures.js';
 import { attr, be32, ORDERS, str, u16, u32, type Bytes } from '../nl.js';
 import { plainStats } from '../../plain-stats.js';
-import { random } from '../../random.js';
+import { mutated, random } from '../../random.js';
 
 /**
  * decodeServiceFast() must give exactly what the checked decoder gives, or decline: never a value where the checked
@@ -77,15 +77,7 @@ describe('decodeServiceFast', () => {
         for (let n = 0; n < 10000; n++) {
           const [, attrs] = CASES[next() % CASES.length] as (typeof CASES)[number];
           const m = new Uint8Array(serviceMessage(o, attrs(o)));
-          let bytes: Uint8Array = m;
-          const kind = next() % 4;
-          if (kind === 0) bytes = m.subarray(0, next() % m.length);
-          else {
-            for (let k = 1 + (next() % 3); k > 0; k--) {
-              const at = next() % m.length;
-              m[at] = kind === 1 ? next() & 0xff : kind === 2 ? next() % 24 : (m[at] as number) ^ (1 << (next() % 8));
-            }
-          }
+          const bytes = mutated(m, next);
           const verdict = checked(bytes, o);
           const fast = decodeServiceFast(bytes, o);
           if (fast === undefined) {
