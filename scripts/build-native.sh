@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the optional native addon build/netlink-batch.node from src/ipvs/netlink/batch.c and dest-records.c (see batch.ts for what it
-# does and why). Plain C against Node-API headers (the node-api-headers dev dependency): no node-gyp, no Python, and
+# Builds the optional native addon build/netlink-batch.node from src/ipvs/netlink/batch.c and the decoders it runs on
+# its worker thread (service-records.c, dest-records.c, nl-scan.c; see batch.ts for what it does and why). Plain C against Node-API headers (the node-api-headers dev dependency): no node-gyp, no Python, and
 # the same file loads on every Node.js from 18.19 on (Node-API 8).
 #
 #   scripts/build-native.sh                  build for this machine with cc (or $CC)
@@ -40,6 +40,7 @@ headers="$REPO_ROOT/node_modules/node-api-headers/include"
 mkdir -p "$out"
 tmp="$out/.netlink-batch.node.$$"
 "$cc" -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
-  -I"$headers" -o "$tmp" "$REPO_ROOT/src/ipvs/netlink/batch.c" "$REPO_ROOT/src/ipvs/netlink/dest-records.c"
+  -I"$headers" -o "$tmp" "$REPO_ROOT/src/ipvs/netlink/batch.c" "$REPO_ROOT/src/ipvs/netlink/dest-records.c" \
+  "$REPO_ROOT/src/ipvs/netlink/service-records.c" "$REPO_ROOT/src/ipvs/netlink/nl-scan.c"
 mv -f "$tmp" "$out/netlink-batch.node"
 echo "build-native: $out/netlink-batch.node ($("$cc" -dumpmachine))"

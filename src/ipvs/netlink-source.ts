@@ -11,6 +11,7 @@ import {
   buildGetServices,
 } from './netlink/ipvs-request.js';
 import { DecodedDests, loadBatch, type BatchTransport, type DestReply } from './netlink/batch.js';
+import type { ServiceRecords } from './netlink/service-records.js';
 import { decodeDestMessage, decodeServiceMessage, type ServiceEntry } from './netlink/ipvs-service.js';
 import { GenlSocket, NetlinkUnavailableError, RECEIVE_BUFFER_LARGE } from './netlink/socket.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -57,7 +58,9 @@ const BATCH_TURN_SERVICES = 8;
  * again under a new id), GET_INFO, GET_CONFIG, the GET_DAEMON dump, the GET_SERVICE dump, then one GET_DEST
  * dump per service. With the native addon built (netlink/batch.ts), every request goes through it: a worker thread
  * sends and receives, 32 KiB at a time, and the main thread decodes; the GET_DEST dumps, many and small, go
- * BATCH_SERVICES to a call. Without it, through the `netlink` package: the GET_DEST dumps on DEST_SOCKETS that peek
+ * BATCH_SERVICES to a call. The worker also decodes the GET_SERVICE dump, writing each service's GET_DEST request,
+ * and the GET_DEST dumps (service-records.c, dest-records.c): the main thread then only makes objects of records,
+ * and decodes what the addon declined. Without it, through the `netlink` package: the GET_DEST dumps on DEST_SOCKETS that peek
  * at each datagram for its size, several dumps out at once; everything else, the GET_SERVICE dump above all, on one
  * that reads into 32 KiB buffers, so that the kernel sends it in 32 KiB parts rather than 4 KiB ones (see
  * RECEIVE_BUFFER_LARGE in netlink/socket.ts).
@@ -68,6 +71,9 @@ const BATCH_TURN_SERVICES = 8;
  * Errors become IpvsReadError with the errno name and a hint; after one, the sockets are closed and the family
  * forgotten, so the next read starts afresh.
  */
+
+/** A service of the dump, once: its name, its entry, and its GET_DEST request when the addon wrote it. */
+type ListedService = [name: string, entry: ServiceEntry, request: Uint8Array | undefined];
 
 /** What NetlinkSource needs of a socket (GenlSocket, or a fake kernel in tests). */
 export interface GenlTransport {
@@ -210,37 +216,55 @@ export class NetlinkSource implements Source {
       // The services in dump order, each once. With the batch transport their GET_DEST dumps are asked for while
       // the rest of the GET_SERVICE dump is still being decoded (destBatches.more()), so that the worker thread reads
       // while this one decodes.
-      const list: [string, ServiceEntry][] = [];
+      const list: ListedService[] = [];
       const seen = new Set<string>();
-      const destStep = (i: number): string => `IPVS_CMD_GET_DEST ${(list[i] as [string, ServiceEntry])[0]}`;
+      const destStep = (i: number): string => `IPVS_CMD_GET_DEST ${(list[i] as ListedService)[0]}`;
       const abandoned = (): Error => new Error('ipvs: netlink source closed during the read');
       const destBatches = batch === undefined ? undefined : new DestBatches(this.sliceMs === Number.POSITIVE_INFINITY);
       destBatches?.start((b) => {
         if (this.closed || batch === undefined) return undefined;
         const first = b * BATCH_SERVICES;
         const part = list.slice(first, first + BATCH_SERVICES);
-        const requests = part.map(([, entry]) => buildGetDests(family, entry.key, this.order));
+        const requests = part.map(([, entry, request]) => request ?? buildGetDests(family, entry.key, this.order));
         const families = part.map(([, entry]) => entry.key.family);
         return batch.transactDests(requests, families, (j) => destStep(first + j));
       });
       // A one-shot command has the loop to itself: not even an await per service (each is a microtask turn).
       const slicing = this.sliceMs !== Number.POSITIVE_INFINITY;
-      for (const m of await ask('IPVS_CMD_GET_SERVICE', buildGetServices(family, this.order))) {
+      // With the addon the worker thread also decoded the services and wrote their GET_DEST requests
+      // (service-records.c); what it declined is decoded here.
+      const getServices = buildGetServices(family, this.order);
+      let messages: Uint8Array[];
+      let records: ServiceRecords | undefined;
+      if (batch === undefined) messages = await ask('IPVS_CMD_GET_SERVICE', getServices);
+      else {
+        step = 'IPVS_CMD_GET_SERVICE';
+        const dump = await batch.transactServices(getServices, () => 'IPVS_CMD_GET_SERVICE');
+        if (!Array.isArray(dump.reply)) throw dump.reply;
+        messages = dump.reply;
+        records = dump.records;
+      }
+      for (let k = 0; k < messages.length; k++) {
         if (slicing) await breathe();
-        const entry = decodeServiceMessage(m, this.order);
+        const entry = records?.entry(k) ?? decodeServiceMessage(messages[k] as Uint8Array, this.order);
         const name = serviceName(entry.key);
         if (seen.has(name)) continue;
         seen.add(name);
-        list.push([name, entry]);
+        list.push([name, entry, records?.request(k)]);
         if (list.length % BATCH_SERVICES === 0) destBatches?.more(list.length / BATCH_SERVICES);
       }
       const services: Service[] = [];
       const addService = (i: number, replies: readonly Uint8Array[] | DecodedDests): void => {
-        const [, entry] = list[i] as [string, ServiceEntry];
-        const reals = new RealList();
-        if (replies instanceof DecodedDests) for (const r of replies.reals()) reals.add(r);
-        else for (const m of replies) reals.add(decodeDestMessage(m, this.order, entry.key.family));
-        services.push({ ...entry, reals: reals.list });
+        const [, entry] = list[i] as ListedService;
+        // The addon lists each real server once already (dest-records.c); what is decoded here goes through RealList.
+        let reals: RealServer[];
+        if (replies instanceof DecodedDests) reals = replies.reals();
+        else {
+          const list = new RealList();
+          for (const m of replies) list.add(decodeDestMessage(m, this.order, entry.key.family));
+          reals = list.list;
+        }
+        services.push({ ...entry, reals });
       };
 
       if (batch !== undefined && destBatches !== undefined) {
@@ -287,7 +311,7 @@ export class NetlinkSource implements Source {
       const window: Promise<Uint8Array[]>[] = new Array<Promise<Uint8Array[]>>(DEST_WINDOW);
       let asked = 0;
       const askDests = (i: number): void => {
-        const [, entry] = list[i] as [string, ServiceEntry];
+        const [, entry] = list[i] as ListedService;
         const socket = dests[i % dests.length] as GenlTransport;
         step = destStep(i);
         const reply = socket.request(buildGetDests(family, entry.key, this.order), step);
@@ -384,7 +408,7 @@ class DestBatches {
  * service has a handful of reals, so a repeat is looked for by comparing addresses and ports (no name string, no
  * hashing per real); past SCAN_LIMIT reals the names go into a Map after all.
  */
-class RealList {
+export class RealList {
   static readonly SCAN_LIMIT = 16;
   readonly list: RealServer[] = [];
   private byName: Set<string> | undefined;

@@ -10,7 +10,8 @@
  *
  * This file knows netlink framing only (struct nlmsghdr): when a request is complete (see completes()). It never interprets a
  * payload; what the kernel sent is checked by the JavaScript codecs, which see every byte received, except where
- * dest-records.c decoded GET_DEST replies on this thread (a fast path that leaves anything unusual to them).
+ * service-records.c and dest-records.c decoded GET_SERVICE and GET_DEST replies on this thread (fast paths that
+ * leave anything unusual to them).
  *
  *   transact(protocol, requests, timeoutMs[, destFamilies]) -> Promise<Buffer | [Buffer, Buffer, Buffer]>
  *     protocol      netlink protocol of the socket (NETLINK_GENERIC = 16)
@@ -25,11 +26,18 @@
  *
  *   decodeDests(requests, replies, destFamilies) -> [Buffer, Buffer]: the records and stats for replies in the
  *   result's layout, synchronously and without a socket (tests, benchmarks).
+ *
+ *   dumpServices(protocol, request, timeoutMs) -> Promise<[Buffer, Buffer, Buffer, Buffer]>: transact() of the one
+ *   GET_SERVICE dump request, whose replies are also decoded here (service-records.c): the replies, then the
+ *   records, stats and GET_DEST requests of service-records.ts.
+ *   decodeServices(request, replies) -> [Buffer, Buffer, Buffer]: those three from replies in the result's layout,
+ *   synchronously (tests).
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +48,7 @@
 #include <linux/netlink.h>
 
 #include "dest-records.h"
+#include "service-records.h"
 
 /* What one recvfrom() may return: dumps fill at most max(min_dump_alloc, 32 KiB) (net/netlink/af_netlink.c). */
 #define RECV_SIZE 32768
@@ -56,6 +65,8 @@ typedef struct {
   size_t out_cap;
   uint8_t *families;    /* with decodeDests: one address family per request (GET_DEST dumps), else NULL */
   dest_records_t records;
+  int services;         /* with dumpServices: the one request is the GET_SERVICE dump, decoded here too */
+  service_records_t service_records;
   int error;            /* errno of the failed call, 0 when all went well */
   const char *syscall;  /* the call that failed */
 } batch_t;
@@ -165,6 +176,10 @@ static void execute(napi_env env, void *data) {
       errno = ENOMEM;
       fail(b, "realloc");
     }
+    if (b->services && service_records_decode(&b->service_records, request, b->out + length_at + 4, length)) {
+      errno = ENOMEM;
+      fail(b, "realloc");
+    }
   }
   close(fd);
 }
@@ -202,6 +217,16 @@ static void complete(napi_env env, napi_status status, void *data) {
     napi_reject_deferred(env, b->deferred, result);
     free(b->out);
     dest_records_free(&b->records);
+    service_records_free(&b->service_records);
+  } else if (b->services) {
+    /* [replies, records, stats, requests]: see service-records.ts */
+    service_records_t *r = &b->service_records;
+    napi_create_array_with_length(env, 4, &result);
+    napi_set_element(env, result, 0, handed_over(env, b->out, b->out_len));
+    napi_set_element(env, result, 1, handed_over(env, r->words, r->words_len * sizeof(uint32_t)));
+    napi_set_element(env, result, 2, handed_over(env, r->stats, r->stats_len * sizeof(uint64_t)));
+    napi_set_element(env, result, 3, handed_over(env, r->requests, r->requests_len));
+    napi_resolve_deferred(env, b->deferred, result);
   } else if (b->families == NULL) {
     napi_resolve_deferred(env, b->deferred, handed_over(env, b->out, b->out_len));
   } else {
@@ -271,30 +296,9 @@ static int families_of(napi_env env, napi_value value, long requests, uint8_t **
   return 0;
 }
 
-static napi_value transact(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
-    return throw_type(env, "transact(protocol, requests, timeoutMs[, destFamilies]): three or four arguments expected");
-  }
-  if (argc == 3) napi_get_undefined(env, &argv[3]);
-  int32_t protocol, timeout_ms;
-  if (napi_get_value_int32(env, argv[0], &protocol) != napi_ok || protocol < 0) {
-    return throw_type(env, "transact: protocol must be a netlink protocol number");
-  }
-  if (napi_get_value_int32(env, argv[2], &timeout_ms) != napi_ok || timeout_ms < 1) {
-    return throw_type(env, "transact: timeoutMs must be a positive number");
-  }
-  size_t length;
-  const uint8_t *bytes = bytes_of(env, argv[1], &length, "transact: requests must be a Uint8Array");
-  if (bytes == NULL) return NULL;
-  long count = count_messages(bytes, length);
-  if (count < 0) return throw_type(env, "transact: requests must be whole netlink messages: a header or nlmsg_len does not fit the bytes given");
-  uint8_t *families;
-  if (families_of(env, argv[3], count, &families, "transact: destFamilies must be a Uint8Array of one address family per request")) {
-    return NULL;
-  }
-
+/* Queues the work of transact() or dumpServices() on `length` bytes of requests; the promise, or NULL after throwing. */
+static napi_value queue(napi_env env, int32_t protocol, const uint8_t *bytes, size_t length, int32_t timeout_ms,
+                        uint8_t *families, int services) {
   batch_t *b = calloc(1, sizeof *b);
   if (b == NULL || (b->requests = malloc(length ? length : 1)) == NULL) {
     free(b);
@@ -307,6 +311,7 @@ static napi_value transact(napi_env env, napi_callback_info info) {
   b->protocol = protocol;
   b->timeout_ms = timeout_ms;
   b->families = families;
+  b->services = services;
 
   napi_value promise, name;
   napi_create_promise(env, &b->deferred, &promise);
@@ -321,6 +326,63 @@ static napi_value transact(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return promise;
+}
+
+/* The protocol and timeout arguments of transact() and dumpServices(); 0 after throwing. */
+static int protocol_and_timeout(napi_env env, napi_value protocol_value, napi_value timeout_value, int32_t *protocol,
+                                int32_t *timeout_ms, const char *fn) {
+  char message[96];
+  if (napi_get_value_int32(env, protocol_value, protocol) != napi_ok || *protocol < 0) {
+    snprintf(message, sizeof message, "%s: protocol must be a netlink protocol number", fn);
+    throw_type(env, message);
+    return 0;
+  }
+  if (napi_get_value_int32(env, timeout_value, timeout_ms) != napi_ok || *timeout_ms < 1) {
+    snprintf(message, sizeof message, "%s: timeoutMs must be a positive number", fn);
+    throw_type(env, message);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value transact(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
+    return throw_type(env, "transact(protocol, requests, timeoutMs[, destFamilies]): three or four arguments expected");
+  }
+  if (argc == 3) napi_get_undefined(env, &argv[3]);
+  int32_t protocol, timeout_ms;
+  if (!protocol_and_timeout(env, argv[0], argv[2], &protocol, &timeout_ms, "transact")) return NULL;
+  size_t length;
+  const uint8_t *bytes = bytes_of(env, argv[1], &length, "transact: requests must be a Uint8Array");
+  if (bytes == NULL) return NULL;
+  long count = count_messages(bytes, length);
+  if (count < 0) return throw_type(env, "transact: requests must be whole netlink messages: a header or nlmsg_len does not fit the bytes given");
+  uint8_t *families;
+  if (families_of(env, argv[3], count, &families, "transact: destFamilies must be a Uint8Array of one address family per request")) {
+    return NULL;
+  }
+  return queue(env, protocol, bytes, length, timeout_ms, families, 0);
+}
+
+/*
+ * dumpServices(protocol, request, timeoutMs) -> Promise<[replies, records, stats, requests]>: transact() of the one
+ * GET_SERVICE dump request, whose replies are also decoded here (service-records.c).
+ */
+static napi_value dump_services(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 3) {
+    return throw_type(env, "dumpServices(protocol, request, timeoutMs): three arguments expected");
+  }
+  int32_t protocol, timeout_ms;
+  if (!protocol_and_timeout(env, argv[0], argv[2], &protocol, &timeout_ms, "dumpServices")) return NULL;
+  size_t length;
+  const uint8_t *bytes = bytes_of(env, argv[1], &length, "dumpServices: request must be a Uint8Array");
+  if (bytes == NULL) return NULL;
+  if (count_messages(bytes, length) != 1) return throw_type(env, "dumpServices: request must be one whole netlink message");
+  return queue(env, protocol, bytes, length, timeout_ms, NULL, 1);
 }
 
 /*
@@ -379,11 +441,49 @@ static napi_value decode_dests(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * decodeServices(request, replies) -> [records, stats, requests]: what dumpServices() adds to its result, from the
+ * bytes received for the request in its result's layout (a 32-bit length, then the bytes), synchronously.
+ */
+static napi_value decode_services(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2) {
+    return throw_type(env, "decodeServices(request, replies): two arguments expected");
+  }
+  size_t length, replies_len;
+  const uint8_t *request = bytes_of(env, argv[0], &length, "decodeServices: request must be a Uint8Array");
+  if (request == NULL) return NULL;
+  const uint8_t *replies = bytes_of(env, argv[1], &replies_len, "decodeServices: replies must be a Uint8Array");
+  if (replies == NULL) return NULL;
+  if (count_messages(request, length) != 1) return throw_type(env, "decodeServices: request must be one whole netlink message");
+  uint32_t n;
+  if (replies_len < 4 || (memcpy(&n, replies, 4), n > replies_len - 4)) {
+    return throw_type(env, "decodeServices: replies must hold a 32-bit length and that many bytes");
+  }
+  service_records_t records = { 0 };
+  if (service_records_decode(&records, request, replies + 4, n)) {
+    service_records_free(&records);
+    napi_throw_error(env, "ENOMEM", "decodeServices: out of memory");
+    return NULL;
+  }
+  napi_value result;
+  napi_create_array_with_length(env, 3, &result);
+  napi_set_element(env, result, 0, handed_over(env, records.words, records.words_len * sizeof(uint32_t)));
+  napi_set_element(env, result, 1, handed_over(env, records.stats, records.stats_len * sizeof(uint64_t)));
+  napi_set_element(env, result, 2, handed_over(env, records.requests, records.requests_len));
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
   napi_create_function(env, "transact", NAPI_AUTO_LENGTH, transact, NULL, &fn);
   napi_set_named_property(env, exports, "transact", fn);
   napi_create_function(env, "decodeDests", NAPI_AUTO_LENGTH, decode_dests, NULL, &fn);
   napi_set_named_property(env, exports, "decodeDests", fn);
+  napi_create_function(env, "dumpServices", NAPI_AUTO_LENGTH, dump_services, NULL, &fn);
+  napi_set_named_property(env, exports, "dumpServices", fn);
+  napi_create_function(env, "decodeServices", NAPI_AUTO_LENGTH, decode_services, NULL, &fn);
+  napi_set_named_property(env, exports, "decodeServices", fn);
   return exports;
 }

@@ -7,6 +7,7 @@ import { NetlinkDecodeError, NetlinkError, systemError } from './errors.js';
 import { ReplyCollector } from './reply.js';
 import { FAMILY_NUMBER } from './ipvs-constants.js';
 import { DestRecordReader, type RecordSpan } from './dest-records.js';
+import { ServiceRecords } from './service-records.js';
 import type { Family, RealServer } from '../snapshot.js';
 
 /**
@@ -16,8 +17,9 @@ import type { Family, RealServer } from '../snapshot.js';
  * requests one after the other and receives each one's datagrams until it is complete, all on a libuv worker thread,
  * and hands back every byte received in one buffer. Everything is then decoded here with the codecs the `netlink`
  * package's path uses (ReplyCollector: sequence numbers, NLMSG_ERROR and its errno, NLMSG_DONE, framing checks),
- * except GET_DEST dumps sent with transactDests(): the worker decodes those too (dest-records.c, a fast path with the
- * contract of decodeDestFast()), and only what it declines is decoded here.
+ * except the GET_SERVICE dump sent with transactServices() and the GET_DEST dumps sent with transactDests(): the
+ * worker decodes those too (service-records.c and dest-records.c, fast paths with the contracts of
+ * decodeServiceFast() and decodeDestFast()), and only what it declines is decoded here.
  * The `netlink` package cannot do this: its binding reads one datagram per call into JavaScript, after a peek for its
  * size, and a dump costs a turn of the event loop; in the kernel guest that was half the time of a whole read.
  *
@@ -41,6 +43,18 @@ export interface BatchTransport {
    * answers them, to be decoded here.
    */
   transactDests(requests: readonly Uint8Array[], families: readonly Family[], contextOf: (index: number) => string): Promise<DestReply[]>;
+  /**
+   * transact() of the one GET_SERVICE dump request: its verdict, and the addon's records of its messages when it
+   * decoded them itself (service-records.c), each with its service's GET_DEST request.
+   */
+  transactServices(request: Uint8Array, contextOf: (index: number) => string): Promise<ServiceDump>;
+}
+
+/** What the GET_SERVICE dump came to: its messages or why it failed, and the addon's records of those messages. */
+export interface ServiceDump {
+  readonly reply: BatchReply;
+  /** One record per message of `reply`; undefined where the addon did not decode the dump (decode every message). */
+  readonly records: ServiceRecords | undefined;
 }
 
 /**
@@ -69,12 +83,23 @@ interface NativeBatch {
   transact(protocol: number, requests: Uint8Array, timeoutMs: number, destFamilies?: Uint8Array): Promise<Uint8Array | Uint8Array[]>;
   /** What transact() with destFamilies adds, [records, stats], from replies laid out as it lays them out; synchronous. */
   decodeDests?(requests: Uint8Array, replies: Uint8Array, destFamilies: Uint8Array): Uint8Array[];
+  /** transact() of one GET_SERVICE dump, resolving with [replies, records, stats, requests] (service-records.ts). */
+  dumpServices?(protocol: number, request: Uint8Array, timeoutMs: number): Promise<Uint8Array[]>;
+  /** What dumpServices() adds, [records, stats, requests], from replies laid out as it lays them out; synchronous. */
+  decodeServices?(request: Uint8Array, replies: Uint8Array): Uint8Array[];
 }
 
 /** The addon's decoder of GET_DEST replies alone (dest-records.c), for tests and benchmarks; undefined without the addon. */
 export function nativeDestDecoder(): NonNullable<NativeBatch['decodeDests']> | undefined {
   const native = loadNative();
   const decode = native?.decodeDests;
+  return decode === undefined ? undefined : decode.bind(native);
+}
+
+/** The addon's decoder of a GET_SERVICE dump alone (service-records.c), for tests; undefined without the addon. */
+export function nativeServiceDecoder(): NonNullable<NativeBatch['decodeServices']> | undefined {
+  const native = loadNative();
+  const decode = native?.decodeServices;
   return decode === undefined ? undefined : decode.bind(native);
 }
 
@@ -155,7 +180,7 @@ export class NativeBatchTransport implements BatchTransport {
   async transactDests(requests: readonly Uint8Array[], families: readonly Family[], contextOf: (index: number) => string): Promise<DestReply[]> {
     const codes = new Uint8Array(families.length);
     for (let i = 0; i < families.length; i++) codes[i] = FAMILY_NUMBER[families[i] as Family];
-    const sent = await this.send(requests, contextOf, codes);
+    const sent = await this.send(requests, contextOf, (bytes) => this.native.transact(NETLINK_GENERIC, bytes, this.timeoutMs, codes));
     const { out } = sent;
     if (!Array.isArray(out)) return this.verdicts(out, sent, contextOf);
     const [raw, records, stats] = out as [Uint8Array, Uint8Array, Uint8Array];
@@ -174,8 +199,30 @@ export class NativeBatchTransport implements BatchTransport {
     return replies;
   }
 
-  /** Sends copies of the requests, numbered, back to back: what the addon resolved with, and what was sent. */
-  private async send(requests: readonly Uint8Array[], contextOf: (index: number) => string, destFamilies?: Uint8Array): Promise<Sent> {
+  async transactServices(request: Uint8Array, contextOf: (index: number) => string): Promise<ServiceDump> {
+    const native = this.native;
+    const dump = native.dumpServices;
+    if (dump === undefined) {
+      const [reply] = await this.transact([request], contextOf);
+      return { reply: reply as BatchReply, records: undefined };
+    }
+    const sent = await this.send([request], contextOf, (bytes) => dump.call(native, NETLINK_GENERIC, bytes, this.timeoutMs));
+    const [raw, records, stats, requests] = sent.out as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+    const [reply] = this.verdicts(raw, sent, contextOf) as [BatchReply];
+    const decoded = new ServiceRecords(records, stats, requests);
+    // The records follow ReplyCollector's rules; should they ever count otherwise, they are not used.
+    return { reply, records: Array.isArray(reply) && decoded.count === reply.length ? decoded : undefined };
+  }
+
+  /**
+   * Sends copies of the requests, numbered, back to back (through `call`, the addon's transact() by default): what
+   * the addon resolved with, and what was sent.
+   */
+  private async send(
+    requests: readonly Uint8Array[],
+    contextOf: (index: number) => string,
+    call: (bytes: Uint8Array) => Promise<Uint8Array | Uint8Array[]> = (bytes) => this.native.transact(NETLINK_GENERIC, bytes, this.timeoutMs),
+  ): Promise<Sent> {
     let total = 0;
     for (const r of requests) total += (r.length + 3) & ~3;
     const bytes = smallBytes(total);
@@ -191,10 +238,7 @@ export class NativeBatchTransport implements BatchTransport {
       at += (r.length + 3) & ~3;
     }
     try {
-      const out = destFamilies === undefined
-        ? await this.native.transact(NETLINK_GENERIC, bytes, this.timeoutMs)
-        : await this.native.transact(NETLINK_GENERIC, bytes, this.timeoutMs, destFamilies);
-      return { out, bytes, lengths };
+      return { out: await call(bytes), bytes, lengths };
     } catch (err) {
       // Only a failed system call carries an errno; anything else (bytes the addon refused before sending) is a bug
       // on this side and goes up as it is.

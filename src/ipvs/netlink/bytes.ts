@@ -161,3 +161,14 @@ export class ByteWriter {
     return this.buf.slice(0, this.len);
   }
 }
+
+/**
+ * `bytes` itself when it starts and ends at a multiple of `to` bytes, else a copy that does: for typed-array views
+ * of wider elements over an area a native addon handed over (a runtime may give it at any offset).
+ */
+export function aligned(bytes: Uint8Array, to: number): Uint8Array {
+  if (bytes.byteOffset % to === 0 && bytes.byteLength % to === 0) return bytes;
+  const copy = new Uint8Array(new ArrayBuffer(Math.ceil(bytes.byteLength / to) * to), 0, bytes.byteLength);
+  copy.set(bytes);
+  return copy;
+}

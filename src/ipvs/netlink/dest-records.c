@@ -13,10 +13,9 @@
  * and says precisely what is wrong. test/unit/ipvs/netlink/dest-records.test.ts holds the two to that, over fixtures
  * and mutated messages. Messages are in host byte order (netlink is); the JavaScript decoders also read others.
  *
- * The rules, as ReplyCollector (reply.ts) applies them to the request's bytes taken as one run of messages:
- * every message must have a whole header and an nlmsg_len within the bytes left (to the end, also after the verdict);
- * messages with another nlmsg_seq are skipped; NLMSG_NOOP is skipped; NLMSG_DONE (status >= 0) ends the dump;
- * every other message of the dump until then is a real server. Each real server as decodeDestFast() reads it.
+ * The rules: the request's bytes are walked as ReplyCollector (reply.ts) walks them (nl_walk_dump() in nl-scan.c),
+ * and every message of the dump is a real server, each as decodeDestFast() reads it, each once: a repeat of an
+ * earlier one (family, address and port) is left out, as NetlinkSource's RealList leaves it out.
  */
 #include "dest-records.h"
 
@@ -25,9 +24,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define GENL_HDRLEN 4
-#define NLA_HDR NLA_HDRLEN
-#define SLOTS 16
+#include "nl-scan.h"
+
 #define NONE 0xffffffffu
 
 #define IPVS_CMD_NEW_DEST 5
@@ -37,63 +35,17 @@ enum {
   DEST_INACT_CONNS, DEST_PERSIST_CONNS, DEST_STATS, DEST_ADDR_FAMILY, DEST_STATS64, DEST_TUN_TYPE, DEST_TUN_PORT,
   DEST_TUN_FLAGS,
 };
-/* IPVS_STATS_ATTR_CONNS .. OUTBPS are 1..10, in the order of STAT (snapshot.ts); INBYTES and OUTBYTES are u64 in
- * the 32-bit STATS nest too. */
-#define STATS_INBYTES 4
-#define STATS_OUTBYTES 5
 /* IP_VS_CONN_F_FWD_MASK; methods 0..4 are masq, local, tunnel, route, bypass. */
 #define FWD_MASK 7
 #define FWD_TUNNEL 2
 #define TUN_GUE 1
 #define TUN_GRE 2
 
-static uint16_t u16_at(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-static uint32_t u32_at(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t u64_at(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-
-/* scan() of ipvs-dest-fast.ts: where each attribute of m[from, end) starts and how long it is, a later one of a type
- * replacing an earlier; 0 when the area does not split into whole attributes. */
-static int scan(const uint8_t *m, size_t from, size_t end, int32_t at[SLOTS], int32_t len[SLOTS]) {
-  for (int i = 0; i < SLOTS; i++) at[i] = -1;
-  size_t p = from;
-  while (p < end) {
-    if (end - p < NLA_HDR) return 0;
-    size_t l = u16_at(m + p);
-    if (l < NLA_HDR || l > end - p) return 0;
-    unsigned type = u16_at(m + p + 2) & (uint16_t) NLA_TYPE_MASK;
-    if (type < SLOTS) {
-      at[type] = (int32_t) (p + NLA_HDR);
-      len[type] = (int32_t) (l - NLA_HDR);
-    }
-    size_t next = p + ((l + 3) & ~(size_t) 3);
-    p = next < end ? next : end;
-  }
-  return 1;
-}
-
-static int grow(void **buf, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap) return 0;
-  size_t c = *cap ? *cap : 4096;
-  while (c < need) c *= 2;
-  void *p = realloc(*buf, c * size);
-  if (p == NULL) return -1;
-  *buf = p;
-  *cap = c;
-  return 0;
-}
-
 /* One IPVS_CMD_NEW_DEST message as decodeDestFast() reads it, into rec and stats; 0 when that function declines. */
 static int decode_dest(const uint8_t *m, size_t size, int service_family, uint32_t rec[DEST_RECORD_WORDS],
                        uint64_t stats[DEST_STAT_COUNT]) {
-  int32_t at[SLOTS], len[SLOTS], sat[SLOTS], slen[SLOTS];
-  if (size < NLMSG_HDRLEN + GENL_HDRLEN) return 0;
-  size_t msg_len = u32_at(m);
-  if (msg_len < NLMSG_HDRLEN + GENL_HDRLEN || msg_len > size || ((msg_len + 3) & ~(size_t) 3) < size) return 0;
-  if (m[NLMSG_HDRLEN] != IPVS_CMD_NEW_DEST) return 0;
-  if (!scan(m, NLMSG_HDRLEN + GENL_HDRLEN, msg_len, at, len)) return 0;
-  if (at[IPVS_CMD_ATTR_DEST] < 0) return 0;
-  size_t nest = (size_t) at[IPVS_CMD_ATTR_DEST];
-  if (!scan(m, nest, nest + (size_t) len[IPVS_CMD_ATTR_DEST], at, len)) return 0;
+  int32_t at[SLOTS], len[SLOTS];
+  if (!nl_scan_message_nest(m, size, IPVS_CMD_NEW_DEST, IPVS_CMD_ATTR_DEST, at, len)) return 0;
 
   int family = service_family;
   if (at[DEST_ADDR_FAMILY] >= 0) {
@@ -118,7 +70,7 @@ static int decode_dest(const uint8_t *m, size_t size, int service_family, uint32
     }
     if (tun_type == TUN_GUE && at[DEST_TUN_PORT] >= 0) {
       if (len[DEST_TUN_PORT] != 2) return 0;
-      tun_port = (uint32_t) (m[at[DEST_TUN_PORT]] << 8 | m[at[DEST_TUN_PORT] + 1]); /* __be16 */
+      tun_port = be16_at(m + at[DEST_TUN_PORT]);
     }
     if ((tun_type == TUN_GUE || tun_type == TUN_GRE) && at[DEST_TUN_FLAGS] >= 0) {
       if (len[DEST_TUN_FLAGS] != 2) return 0;
@@ -139,27 +91,10 @@ static int decode_dest(const uint8_t *m, size_t size, int service_family, uint32
 #undef U32_OR_DECLINE
 
   /* STATS64, else STATS (u32 counters widened), else zeros: decodeStatsFast(). */
-  int32_t s = at[DEST_STATS64], s_len = len[DEST_STATS64];
-  int all64 = 1;
-  if (s < 0) {
-    s = at[DEST_STATS];
-    s_len = len[DEST_STATS];
-    all64 = 0;
-  }
-  if (s < 0) {
-    memset(stats, 0, DEST_STAT_COUNT * sizeof *stats);
-  } else {
-    if (!scan(m, (size_t) s, (size_t) s + (size_t) s_len, sat, slen)) return 0;
-    for (int i = 0; i < DEST_STAT_COUNT; i++) {
-      int type = i + 1;
-      int wide = all64 || type == STATS_INBYTES || type == STATS_OUTBYTES;
-      if (sat[type] < 0 || slen[type] != (wide ? 8 : 4)) return 0;
-      stats[i] = wide ? u64_at(m + sat[type]) : u32_at(m + sat[type]);
-    }
-  }
+  if (!nl_stats(m, at[DEST_STATS], len[DEST_STATS], at[DEST_STATS64], len[DEST_STATS64], stats)) return 0;
 
   rec[0] = (uint32_t) family;
-  rec[1] = (uint32_t) (m[at[DEST_PORT]] << 8 | m[at[DEST_PORT] + 1]); /* __be16 */
+  rec[1] = be16_at(m + at[DEST_PORT]); /* __be16 */
   rec[2] = fwd & FWD_MASK;
   rec[3] = weight;
   rec[4] = upper;
@@ -175,53 +110,54 @@ static int decode_dest(const uint8_t *m, size_t size, int service_family, uint32
   return 1;
 }
 
+typedef struct {
+  dest_records_t *out;
+  int family;
+  size_t first; /* where this request's records start (a word index) */
+  uint32_t count;
+} dest_walk_t;
+
+/* Is the real server in rec one of the request's records already (the same family, address and port)? */
+static int repeated(const dest_records_t *out, size_t first, const uint32_t *rec) {
+  for (size_t w = first; w < out->words_len; w += DEST_RECORD_WORDS) {
+    const uint32_t *r = out->words + w;
+    if (r[1] == rec[1] && r[0] == rec[0] && memcmp(&r[12], &rec[12], 16) == 0) return 1;
+  }
+  return 0;
+}
+
+/* nl_walk_dump()'s `each`: one real server (a repeat of one already listed is skipped: a dump racing with changes
+ * may list one twice, and NetlinkSource keeps the first), or the request is declined. */
+static int add_dest(void *ctx, const uint8_t *message, size_t len) {
+  dest_walk_t *w = ctx;
+  dest_records_t *out = w->out;
+  if (nl_grow((void **) &out->words, &out->words_cap, out->words_len + DEST_RECORD_WORDS, sizeof *out->words) ||
+      nl_grow((void **) &out->stats, &out->stats_cap, out->stats_len + DEST_STAT_COUNT, sizeof *out->stats)) {
+    return -1;
+  }
+  uint32_t *rec = out->words + out->words_len;
+  if (!decode_dest(message, len, w->family, rec, out->stats + out->stats_len)) return 0;
+  if (repeated(out, w->first, rec)) return 1;
+  out->words_len += DEST_RECORD_WORDS;
+  out->stats_len += DEST_STAT_COUNT;
+  w->count++;
+  return 1;
+}
+
 int dest_records_add(dest_records_t *out, const uint8_t *request, const uint8_t *reply, size_t reply_len, int family) {
-  struct nlmsghdr req;
-  memcpy(&req, request, sizeof req);
   size_t count_at = out->words_len;
   size_t stats_start = out->stats_len;
-  if (grow((void **) &out->words, &out->words_cap, count_at + 1, sizeof *out->words)) return -1;
+  if (nl_grow((void **) &out->words, &out->words_cap, count_at + 1, sizeof *out->words)) return -1;
   out->words_len++;
-  uint32_t count = 0;
-  /* Only a dump is decoded here: the end of any other request has rules of its own (reply.ts). */
-  int ok = (req.nlmsg_flags & NLM_F_DUMP) != 0, done = 0;
-  for (size_t at = 0; ok && at < reply_len;) {
-    size_t left = reply_len - at;
-    if (left < NLMSG_HDRLEN) { ok = 0; break; }
-    struct nlmsghdr h;
-    memcpy(&h, reply + at, sizeof h);
-    if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > left) { ok = 0; break; }
-    if (!done && h.nlmsg_seq == req.nlmsg_seq && h.nlmsg_type != NLMSG_NOOP) {
-      if (h.nlmsg_type == NLMSG_DONE) {
-        int32_t status = 0;
-        if (h.nlmsg_len - NLMSG_HDRLEN >= 4) memcpy(&status, reply + at + NLMSG_HDRLEN, 4);
-        if (status < 0) ok = 0;
-        done = 1;
-      } else if (h.nlmsg_type == NLMSG_ERROR || h.nlmsg_type == NLMSG_OVERRUN) {
-        ok = 0;
-      } else {
-        if (grow((void **) &out->words, &out->words_cap, out->words_len + DEST_RECORD_WORDS, sizeof *out->words) ||
-            grow((void **) &out->stats, &out->stats_cap, out->stats_len + DEST_STAT_COUNT, sizeof *out->stats)) {
-          return -1;
-        }
-        if (!decode_dest(reply + at, h.nlmsg_len, family, out->words + out->words_len, out->stats + out->stats_len)) {
-          ok = 0;
-          break;
-        }
-        out->words_len += DEST_RECORD_WORDS;
-        out->stats_len += DEST_STAT_COUNT;
-        count++;
-      }
-    }
-    size_t next = at + NLMSG_ALIGN(h.nlmsg_len);
-    at = next < reply_len ? next : reply_len;
-  }
-  if (!ok || !done) {
+  dest_walk_t w = { out, family, count_at + 1, 0 };
+  int walked = nl_walk_dump(request, reply, reply_len, add_dest, &w);
+  if (walked < 0) return -1;
+  if (walked == 0) {
     out->words_len = count_at + 1;
     out->stats_len = stats_start;
-    count = DEST_DECLINED;
+    w.count = DEST_DECLINED;
   }
-  out->words[count_at] = count;
+  out->words[count_at] = w.count;
   return 0;
 }
 

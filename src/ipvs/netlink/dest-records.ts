@@ -1,5 +1,6 @@
 import { formatAddressAt } from '../address.js';
 import { STAT_COUNT, type Family, type ForwardMethod, type RealServer, type Stats, type TunnelType } from '../snapshot.js';
+import { aligned } from './bytes.js';
 import { AF } from './ipvs-constants.js';
 
 /**
@@ -8,7 +9,8 @@ import { AF } from './ipvs-constants.js';
  *
  *   records  32-bit words, host order. Per request: a count word, DEST_DECLINED when the addon left the request to
  *            the JavaScript decoders (its replies are in the transact() result as always), else that many records
- *            of DEST_RECORD_WORDS words: family (AF_*), port, forwarding method (0..4), weight (int32), upper and
+ *            (each real server once: a repeat of an earlier one is left out, as RealList in netlink-source.ts
+ *            leaves it out) of DEST_RECORD_WORDS words: family (AF_*), port, forwarding method (0..4), weight (int32), upper and
  *            lower threshold, active, inactive and persistent connections, tunnel type, port and flags (each
  *            0xffffffff when absent), then the address's 16 bytes as they came (4 used for IPv4).
  *   stats    STAT_COUNT u64 per decoded real server, in record order, host order: each real server's Stats is a
@@ -135,11 +137,4 @@ class RecordReal implements RealServer, Stats {
   ) {
     this.stats = this;
   }
-}
-
-function aligned(bytes: Uint8Array, to: number): Uint8Array {
-  if (bytes.byteOffset % to === 0 && bytes.byteLength % to === 0) return bytes;
-  const copy = new Uint8Array(new ArrayBuffer(Math.ceil(bytes.byteLength / to) * to), 0, bytes.byteLength);
-  copy.set(bytes);
-  return copy;
 }

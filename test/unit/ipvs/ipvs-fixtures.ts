@@ -285,3 +285,13 @@ export function daemonMessage(o: ByteOrder, state: number, ifn: string, syncId: 
     ),
   );
 }
+
+/** Services of every kind the fast decoders read (ipvs-service-fast.ts, service-records.c), by title. */
+export const SERVICE_CASES: readonly [string, (o: ByteOrder) => Bytes][] = [
+  ['TCP over IPv4, persistent, a /24 mask, STATS only (pre-4.1 kernel)', svcTcp4StatsOnly],
+  ['UDP over IPv6, counters near 2^64', (o) => svcUdp6(o, HUGE)],
+  ['an IPv4 fwmark with a persistence engine', (o) => svcFwmark(o, 2, 7, be32(0xffffffff))],
+  ['an IPv6 fwmark, prefix 64', (o) => svcFwmark(o, 10, 0xffffffff, u32(o, 64))],
+  ['no counters at all', (o) => svcTcp4StatsOnly(o).slice(0, svcTcp4StatsOnly(o).length - 92)],
+  ['SCTP, a scheduler name without its NUL', (o) => [...svcTcp4StatsOnly(o), ...attr(o, 2, u16(o, 132)), ...attr(o, 6, [0x6d, 0x68])]],
+];

@@ -21,7 +21,8 @@ import {
 import { attr, be32, genl, ip4, ip6, nlmsg, ORDERS, str, u16, u32 } from './nl.js';
 import { named, plainStats } from '../plain-stats.js';
 import { turnsDuring } from '../loop-turns.js';
-import { NativeBatchTransport, nativeDestDecoder, type BatchTransport } from '../../../src/ipvs/netlink/batch.js';
+import { NativeBatchTransport, nativeDestDecoder, nativeServiceDecoder, type BatchTransport } from '../../../src/ipvs/netlink/batch.js';
+import { ServiceRecords } from '../../../src/ipvs/netlink/service-records.js';
 import { DestRecordReader } from '../../../src/ipvs/netlink/dest-records.js';
 import { HOST_BYTE_ORDER } from '../../../src/ipvs/netlink/bytes.js';
 import { fakeNative, type FakeAnswer } from './fake-batch.js';
@@ -459,10 +460,11 @@ describe('NetlinkSource with a scripted kernel', () => {
       });
     }
 
-    it('with the addon\'s own GET_DEST decoder (dest-records.c): the same snapshot, no reply decoded here', async () => {
+    it('with the addon\'s own decoders (service-records.c, dest-records.c): the same snapshot, no reply decoded here', async () => {
       const o = HOST_BYTE_ORDER;
       const decode = nativeDestDecoder();
-      if (decode === undefined) throw new Error('the native addon is not built (scripts/build-native.sh)');
+      const decodeServices = nativeServiceDecoder();
+      if (decode === undefined || decodeServices === undefined) throw new Error('the native addon is not built (scripts/build-native.sh)');
       const viaSockets = await new NetlinkSource({ order: o, batch: null, openSocket: async () => new FakeKernel(o, ipvsKernel(o)) }).read();
       const { native } = batchOf(o, ipvsKernel(o));
       let decodedByAddon = 0;
@@ -475,13 +477,26 @@ describe('NetlinkSource with a scripted kernel', () => {
           for (let i = 0; i < families.length; i++) if (reader.next() !== undefined) decodedByAddon++;
           return [replies, records, stats];
         },
+        dumpServices: async (protocol: number, request: Uint8Array, timeoutMs: number) => {
+          const replies = await native.transact(protocol, request, timeoutMs);
+          const areas = decodeServices(request, replies) as [Uint8Array, Uint8Array, Uint8Array];
+          statsArea = areas[1].buffer;
+          const records = new ServiceRecords(...areas);
+          for (let i = 0; i < (records.count ?? 0); i++) if (records.entry(i) !== undefined) servicesByAddon++;
+          return [replies, ...areas];
+        },
       };
+      let servicesByAddon = 0;
+      let statsArea: ArrayBufferLike | undefined;
       const snap = await new NetlinkSource({ order: o, batch: new NativeBatchTransport(withDecoder, 1000, o) }).read();
       // The addon's real servers are their own Stats windows: compared by their values, as plainStats() gives them.
       const plain = (x: typeof snap) => plainStats(x);
       expect(plain(snap)).toEqual(plain(viaSockets));
       expect(snap.services.flatMap((v) => v.reals)).toHaveLength(4);
       expect(decodedByAddon).toBe(3); // every service's GET_DEST dump: none left to the JavaScript decoders
+      expect(servicesByAddon).toBe(4); // every message of the GET_SERVICE dump (one service is there twice)
+      // What is served is the addon's decoding: each service's counters are a window of the stats it handed over.
+      expect(snap.services.map((v) => v.stats.values.buffer === statsArea)).toEqual([true, true, true]);
     });
 
     it('600 services: batches of 256, at most two out at once, taken in service order', async () => {
@@ -499,6 +514,7 @@ describe('NetlinkSource with a scripted kernel', () => {
       const counting: BatchTransport = {
         transact: (requests, contextOf) => counted(() => batch.transact(requests, contextOf)),
         transactDests: (requests, families, contextOf) => counted(() => batch.transactDests(requests, families, contextOf)),
+        transactServices: (request, contextOf) => counted(() => batch.transactServices(request, contextOf)),
       };
       const snap = await new NetlinkSource({ order: o, batch: counting, openSocket: async () => new FakeKernel(o, ipvsKernel(o, { 4: () => many })) }).read();
       expect(native.calls.map((c) => c.length)).toEqual([1, 1, 1, 1, 1, 256, 256, 88]);
@@ -570,6 +586,7 @@ describe('NetlinkSource with a scripted kernel', () => {
       let callsAtClose = 0;
       const closing: BatchTransport = {
         transact: (requests, contextOf) => batch.transact(requests, contextOf),
+        transactServices: (request, contextOf) => batch.transactServices(request, contextOf),
         transactDests: async (requests, families, contextOf) => {
           const replies = await batch.transactDests(requests, families, contextOf);
           callsAtClose = native.calls.length;

@@ -11,6 +11,7 @@ import { DestRecordReader } from '../../../../src/ipvs/netlink/dest-records.js';
 import { decodeDestFast } from '../../../../src/ipvs/netlink/ipvs-dest-fast.js';
 import { buildGetDests } from '../../../../src/ipvs/netlink/ipvs-request.js';
 import { ReplyCollector } from '../../../../src/ipvs/netlink/reply.js';
+import { RealList } from '../../../../src/ipvs/netlink-source.js';
 import type { Family, RealServer } from '../../../../src/ipvs/snapshot.js';
 import { plainStats } from '../../plain-stats.js';
 import { mutated, random } from '../../random.js';
@@ -60,7 +61,11 @@ function reference(req: Uint8Array, reply: Uint8Array, family: Family): unknown 
   }
   if (state.kind !== 'done') return 'declined';
   const reals = state.messages.map((m) => decodeDestFast(m, o, family));
-  return reals.every((r) => r !== undefined) ? plainStats(reals) : 'declined';
+  if (!reals.every((r) => r !== undefined)) return 'declined';
+  // Each real server once, the first of repeats: as NetlinkSource keeps what it decodes itself.
+  const once = new RealList();
+  for (const r of reals) once.add(r);
+  return plainStats(once.list);
 }
 
 const verdict = (reals: RealServer[] | undefined): unknown => (reals === undefined ? 'declined' : plainStats(reals));
@@ -104,14 +109,24 @@ describe('the native GET_DEST decoder (dest-records.c) and DestRecordReader', ()
     expect(() => reader.next()).toThrow(RangeError);
   });
 
-  it('skips messages of other requests and NLMSG_NOOP; an empty dump is no reals; no NLMSG_DONE is declined', () => {
+  it('skips messages of other requests and NLMSG_NOOP and repeated reals; an empty dump is no reals; no NLMSG_DONE is declined', () => {
     const m = destMessage(o, dest(o, { addr: ip4(10, 0, 0, 2), port: 80, fwd: 0, weight: 1 }), SEQ);
     const other = destMessage(o, dest(o, { addr: ip4(10, 0, 0, 9), port: 80, fwd: 0, weight: 1 }), SEQ + 1);
     const noop = nlmsg(o, { type: 1, seq: SEQ }, []);
-    const cases = [concat(other, noop, m, done()), done(), concat(m, m.slice()), concat(m, done(), new Uint8Array([1, 2, 3, 4]))];
+    // A real server listed twice (a dump racing with changes), with other counters the second time: the first kept.
+    const again = destMessage(o, dest(o, { addr: ip4(10, 0, 0, 2), port: 80, fwd: 0, weight: 7, stats: HUGE }), SEQ);
+    const v6 = (port: number) => destMessage(o, dest(o, { addr: ip6('2001:db8::2'), port, fwd: 0, weight: 1, addrFamily: 10 }), SEQ);
+    const cases = [
+      concat(other, noop, m, done()),
+      done(),
+      concat(m, m.slice()),
+      concat(m, done(), new Uint8Array([1, 2, 3, 4])),
+      concat(m, v6(80), again, v6(81), v6(80), done()),
+    ];
     const got = cases.map((r) => verdict(native([request('inet')], [r], ['inet']).next()));
     expect(got).toEqual(cases.map((r) => reference(request('inet'), r, 'inet')));
-    expect(got.map((v) => (v === 'declined' ? v : (v as unknown[]).length))).toEqual([1, 0, 'declined', 'declined']);
+    expect(got.map((v) => (v === 'declined' ? v : (v as unknown[]).length))).toEqual([1, 0, 'declined', 'declined', 3]);
+    expect((got[4] as { weight: number }[]).map((r) => r.weight)).toEqual([1, 1, 1]);
   });
 
   it('over 10,000 mutated replies: never a value the JavaScript path would not give; declined where it gives none', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeServiceFast } from '../../../../src/ipvs/netlink/ipvs-service-fast.js';
 import { decodeServiceMessageChecked, type ServiceEntry } from '../../../../src/ipvs/netlink/ipvs-service.js';
 import type { ByteOrder } from '../../../../src/ipvs/netlink/bytes.js';
-import { HUGE, serviceMessage, svcFwmark, svcTcp4StatsOnly, svcUdp6 } from '../ipvs-fixtures.js';
+import { SERVICE_CASES, serviceMessage, svcFwmark, svcTcp4StatsOnly } from '../ipvs-fixtures.js';
 import { attr, be32, ORDERS, str, u16, u32, type Bytes } from '../nl.js';
 import { plainStats } from '../../plain-stats.js';
 import { mutated, random } from '../../random.js';
@@ -12,14 +12,6 @@ import { mutated, random } from '../../random.js';
  * decoder throws, never a different value.
  */
 
-const CASES: readonly [string, (o: ByteOrder) => Bytes][] = [
-  ['TCP over IPv4, persistent, a /24 mask, STATS only (pre-4.1 kernel)', svcTcp4StatsOnly],
-  ['UDP over IPv6, counters near 2^64', (o) => svcUdp6(o, HUGE)],
-  ['an IPv4 fwmark with a persistence engine', (o) => svcFwmark(o, 2, 7, be32(0xffffffff))],
-  ['an IPv6 fwmark, prefix 64', (o) => svcFwmark(o, 10, 0xffffffff, u32(o, 64))],
-  ['no counters at all', (o) => svcTcp4StatsOnly(o).slice(0, svcTcp4StatsOnly(o).length - 92)],
-  ['SCTP, a scheduler name without its NUL', (o) => [...svcTcp4StatsOnly(o), ...attr(o, 2, u16(o, 132)), ...attr(o, 6, [0x6d, 0x68])]],
-];
 
 function checked(m: Uint8Array, o: ByteOrder): { value: unknown } | { error: string } {
   try {
@@ -34,7 +26,7 @@ const bigints = (_key: string, v: unknown): unknown => (typeof v === 'bigint' ? 
 describe('decodeServiceFast', () => {
   for (const o of ORDERS) {
     describe(`${o} endian`, () => {
-      for (const [title, attrs] of CASES) {
+      for (const [title, attrs] of SERVICE_CASES) {
         it(`decodes ${title} as the checked decoder does`, () => {
           const m = serviceMessage(o, attrs(o));
           const verdict = checked(m, o);
@@ -75,7 +67,7 @@ describe('decodeServiceFast', () => {
         let accepted = 0;
         let declined = 0;
         for (let n = 0; n < 10000; n++) {
-          const [, attrs] = CASES[next() % CASES.length] as (typeof CASES)[number];
+          const [, attrs] = SERVICE_CASES[next() % SERVICE_CASES.length] as (typeof SERVICE_CASES)[number];
           const m = new Uint8Array(serviceMessage(o, attrs(o)));
           const bytes = mutated(m, next);
           const verdict = checked(bytes, o);
