@@ -23,6 +23,17 @@ export function realName(real: Pick<RealServer, 'family' | 'address' | 'port'>):
   return hostPort(real.family, real.address, real.port);
 }
 
+/** Whether two service keys have the same name (serviceName(a) === serviceName(b)), without making either. */
+export function sameServiceKey(a: ServiceKey, b: ServiceKey): boolean {
+  if (a.kind === 'fwmark') return b.kind === 'fwmark' && a.fwmark === b.fwmark && a.family === b.family;
+  return b.kind === 'addr' && a.port === b.port && a.address === b.address && a.protocol === b.protocol && a.family === b.family;
+}
+
+/** Whether two real servers have the same name (realName(a) === realName(b)), without making either. */
+export function sameRealKey(a: Endpoint, b: Endpoint): boolean {
+  return a.port === b.port && a.address === b.address && a.family === b.family;
+}
+
 function hostPort(family: Family, address: string, port: number): string {
   return family === 'inet6' ? `[${address}]:${port}` : `${address}:${port}`;
 }

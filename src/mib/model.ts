@@ -1,5 +1,5 @@
 import { parseAddress } from '../ipvs/address.js';
-import { realName, serviceName } from '../ipvs/service-key.js';
+import { realName, sameRealKey, sameServiceKey, serviceName } from '../ipvs/service-key.js';
 import {
   COUNTER_COUNT,
   countersBelow,
@@ -162,8 +162,8 @@ class ServiceIdentity extends Tracked implements ServiceRow {
   /** The reals of the last read, in index order. */
   order: RealIdentity[] = [];
   /**
-   * The reals of the last read by their position in the service's list: a source may hand the same entity out
-   * again, and it is matched by the object it served, without making its name.
+   * The reals of the last read by their position in the service's list: the same entity again, or one with the
+   * same key, is matched without making its name.
    */
   readonly seq: (RealIdentity | undefined)[] = [];
   nextActive = 0;
@@ -297,9 +297,10 @@ export class TableModel {
     const list = snapshot.services;
     for (let i = 0; i < list.length; i++) {
       const service = list[i] as Service;
-      // A source that hands out the same entity again (the simulator does) is matched without making its name.
+      // The service at this place in the last read, if it is the same entity (the simulator hands them out again)
+      // or has the same key (a new entity each read, from the kernel), is matched without making its name.
       let id = seq[i];
-      if (id === undefined || id.service !== service || !id.free(read)) {
+      if (id === undefined || !id.free(read) || (id.service !== service && !sameServiceKey(id.service.key, service.key))) {
         const name = serviceName(service.key);
         id = this.kept(this.services.get(name), read, now);
         if (id === undefined) {
@@ -419,7 +420,7 @@ export class TableModel {
     for (let j = 0; j < list.length; j++) {
       const real = list[j] as RealServer;
       let r = seq[j];
-      if (r === undefined || r.real !== real || !r.free(read)) {
+      if (r === undefined || !r.free(read) || (r.real !== real && !sameRealKey(r.real, real))) {
         const name = realName(real);
         r = this.kept(id.reals.get(name), read, now);
         if (r === undefined) {

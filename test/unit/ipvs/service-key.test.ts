@@ -8,6 +8,8 @@ import {
   parseServiceName,
   realName,
   realOfCanonicalName,
+  sameRealKey,
+  sameServiceKey,
   serviceName,
   serviceOfCanonicalName,
 } from '../../../src/ipvs/service-key.js';
@@ -89,5 +91,31 @@ describe('names only in canonical form', () => {
     expect(realOfCanonicalName('[2001:db8::2]:80')).toEqual({ family: 'inet6', address: '2001:db8::2', port: 80 });
     for (const other of ['tcp/10.0.0.1:80', 'TCP/[2001:DB8::1]:53', 'FWM/07', 'TCP/10.0.0.1:080', 'X']) expect(serviceOfCanonicalName(other), other).toBeUndefined();
     for (const other of ['[2001:DB8::2]:80', '010.0.0.2:80', 'no port']) expect(realOfCanonicalName(other), other).toBeUndefined();
+  });
+});
+
+describe('sameServiceKey and sameRealKey', () => {
+  it('say two keys are the same exactly when their names are', () => {
+    const services: ServiceKey[] = [
+      { kind: 'addr', family: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 80 },
+      { kind: 'addr', family: 'inet', protocol: 'udp', address: '10.0.0.1', port: 80 },
+      { kind: 'addr', family: 'inet', protocol: 'tcp', address: '10.0.0.2', port: 80 },
+      { kind: 'addr', family: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 81 },
+      { kind: 'addr', family: 'inet6', protocol: 'tcp', address: '::ffff:10.0.0.1', port: 80 },
+      { kind: 'addr', family: 'inet', protocol: 'tcp', address: '10.0.0.1', port: 80 },
+      { kind: 'fwmark', family: 'inet', fwmark: 80 },
+      { kind: 'fwmark', family: 'inet6', fwmark: 80 },
+      { kind: 'fwmark', family: 'inet', fwmark: 81 },
+      { kind: 'fwmark', family: 'inet', fwmark: 80 },
+    ];
+    for (const a of services) for (const b of services) expect(sameServiceKey(a, b), `${serviceName(a)} ${serviceName(b)}`).toBe(serviceName(a) === serviceName(b));
+    const reals = [
+      { family: 'inet' as const, address: '10.0.0.2', port: 80 },
+      { family: 'inet' as const, address: '10.0.0.2', port: 81 },
+      { family: 'inet' as const, address: '10.0.0.3', port: 80 },
+      { family: 'inet6' as const, address: '2001:db8::2', port: 80 },
+      { family: 'inet' as const, address: '10.0.0.2', port: 80 },
+    ];
+    for (const a of reals) for (const b of reals) expect(sameRealKey(a, b), `${realName(a)} ${realName(b)}`).toBe(realName(a) === realName(b));
   });
 });

@@ -304,4 +304,22 @@ describe('TableModel: entities handed out again', () => {
     expect(u.changes).toEqual([]);
     expect(named(u.rows.services[0]!.stats).inBytes).toBe(2n);
   });
+
+  it('matches a new entity at the same place by its key, and tells keys apart that differ in one field', () => {
+    const m = new TableModel({ monotonic: false });
+    const tcp = (port: number, reals: RealServer[]) => service(port, stats(1n), reals);
+    m.update(snap(tcp(80, [real('10.0.0.2', 80), real('10.0.0.3', 80)])), 1);
+    const variants: [string, Service, string[]][] = [
+      ['a real with another port', tcp(80, [real('10.0.0.2', 80), real('10.0.0.3', 81)]), ['TCP/10.0.0.1:80', '10.0.0.2:80', '10.0.0.3:81']],
+      ['a real with another address', tcp(80, [real('10.0.0.2', 80), real('10.0.0.4', 81)]), ['TCP/10.0.0.1:80', '10.0.0.2:80', '10.0.0.4:81']],
+      ['another protocol', { ...tcp(80, [real('10.0.0.2', 80)]), key: { kind: 'addr', family: 'inet', protocol: 'udp', address: '10.0.0.1', port: 80 } }, ['UDP/10.0.0.1:80', '10.0.0.2:80']],
+      ['a fwmark in its place', { ...tcp(80, [real('10.0.0.2', 80)]), key: { kind: 'fwmark', family: 'inet', fwmark: 80 } }, ['FWM/80', '10.0.0.2:80']],
+      ['an IPv6 fwmark of the same mark', { ...tcp(80, [real('10.0.0.2', 80)]), key: { kind: 'fwmark', family: 'inet6', fwmark: 80 } }, ['FWM6/80', '10.0.0.2:80']],
+    ];
+    let read = 2;
+    for (const [title, next, names] of variants) {
+      const u = m.update(snap(next), read++);
+      expect([u.rows.services[0]?.name, ...u.rows.reals.map((r) => r.name)], title).toEqual(names);
+    }
+  });
 });
