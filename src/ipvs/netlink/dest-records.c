@@ -156,6 +156,7 @@ int dest_records_add(dest_records_t *out, const uint8_t *request, const uint8_t 
     out->words_len = count_at + 1;
     out->stats_len = stats_start;
     w.count = DEST_DECLINED;
+    out->declined++;
   }
   out->words[count_at] = w.count;
   return 0;

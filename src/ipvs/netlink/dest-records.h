@@ -19,6 +19,7 @@ typedef struct {
   size_t words_len, words_cap;
   uint64_t *stats; /* DEST_STAT_COUNT values per decoded real, in record order */
   size_t stats_len, stats_cap;
+  size_t declined; /* requests left to the JavaScript decoders */
 } dest_records_t;
 
 /*

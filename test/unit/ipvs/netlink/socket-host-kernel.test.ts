@@ -7,12 +7,16 @@
 // ip_vs (its module alias net-pf-16-proto-16-family-IPVS), so only dumps, which load nothing, ask about it.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { NetlinkSource } from '../../../../src/ipvs/netlink-source.js';
+import { nativeAddonPath } from '../../../../src/ipvs/netlink/batch.js';
+import { buildGetDests } from '../../../../src/ipvs/netlink/ipvs-request.js';
+import type { ServiceKey } from '../../../../src/ipvs/snapshot.js';
 import { HOST_BYTE_ORDER } from '../../../../src/ipvs/netlink/bytes.js';
 import { NetlinkError } from '../../../../src/ipvs/netlink/errors.js';
 import { buildGetFamily, buildGetFamilyDump, decodeFamily, type GenlFamily } from '../../../../src/ipvs/netlink/genl-ctrl.js';
@@ -224,6 +228,32 @@ describe('GenlSocket on this kernel', () => {
         const plain = (x: Awaited<ReturnType<NetlinkSource['read']>>) => plainStats(x);
         const [a, b] = [await native.read(), await viaPackage.read()];
         expect(plain(a)).toEqual(plain(b));
+
+        // The addon's own result for GET_DEST dumps it decoded (batch.c): the replies' bytes are freed there, since
+        // nothing is left to decode; with a request it declines (one without NLM_F_DUMP, which the kernel refuses:
+        // GET_DEST has no .doit), they are handed over.
+        const id = (await dumpFamilies()).find((f) => f.name === 'IPVS')?.id as number;
+        const addon = createRequire(import.meta.url)(nativeAddonPath() as string) as {
+          transact(protocol: number, requests: Uint8Array, timeoutMs: number, families: Uint8Array): Promise<Uint8Array[]>;
+        };
+        const requestsOf = (keys: readonly ServiceKey[], dump: boolean[]) => {
+          const parts = keys.map((k, i) => {
+            const m = Uint8Array.from(buildGetDests(id, k, HOST_BYTE_ORDER));
+            const v = new DataView(m.buffer);
+            v.setUint32(8, i + 1, HOST_BYTE_ORDER === 'little');
+            if (!dump[i]) v.setUint16(6, 0x1, HOST_BYTE_ORDER === 'little'); // NLM_F_REQUEST only
+            return m;
+          });
+          return Buffer.concat(parts); // each a multiple of 4 bytes long
+        };
+        const keys = a.services.map((v) => v.key);
+        const families = Uint8Array.from(keys.map((k) => (k.family === 'inet' ? 2 : 10)));
+        const [raw, records] = await addon.transact(16, requestsOf(keys, keys.map(() => true)), 2000, families);
+        expect(raw?.length).toBe(0);
+        expect(records?.length).toBeGreaterThan(0);
+        const [raw2, records2] = await addon.transact(16, requestsOf(keys, keys.map((_, i) => i !== 0)), 2000, families);
+        expect(raw2?.length).toBeGreaterThan(0);
+        expect(new Uint32Array(Uint8Array.from(records2 as Uint8Array).buffer)[0]).toBe(0xffffffff); // the first declined
       }
     } finally {
       await native.close();
