@@ -75,29 +75,6 @@ export function formatAddressAt(family: Family, message: Uint8Array, at: number,
   return `${hex(0, bestStart)}::${hex(bestStart + bestLen, 8)}`;
 }
 
-/**
- * formatAddressAt() with the texts of IPv4 addresses kept by their value: the same real servers stand behind many
- * services (one pool of backends for a VIP's ports, or for many VIPs), and a read of a large table formats every
- * real server's address; a text made once is handed out again, so each address is one string in the agent, not one
- * per row and read. Holds at most MAX_TEXTS addresses (then starts afresh). IPv6 addresses are formatted each time.
- */
-export class AddressTexts {
-  static readonly MAX_TEXTS = 65536;
-  private readonly v4 = new Map<number, string>();
-
-  at(family: Family, bytes: Uint8Array, at: number, length: number): string {
-    if (family !== 'inet' || length < 4 || at + 4 > bytes.length) return formatAddressAt(family, bytes, at, length);
-    const value = (((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number)) >>> 0;
-    let text = this.v4.get(value);
-    if (text === undefined) {
-      if (this.v4.size >= AddressTexts.MAX_TEXTS) this.v4.clear();
-      text = dottedQuad(bytes, at);
-      this.v4.set(value, text);
-    }
-    return text;
-  }
-}
-
 function dottedQuad(bytes: Uint8Array, at: number): string {
   return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
 }

@@ -189,38 +189,27 @@ interface Named<T> {
 }
 
 /**
- * The items with their names, in index order: each name made once, and no pair per item. Names of kernel keys are
- * ASCII (service-key.ts writes them from protocol names, digits and address text), where compareNames() is length,
- * then code units: that is checked once for all names (one native scan of them joined), and then the engine's own
- * string sort does the sorting, without a comparator called from it per comparison (a tenth of `lvs-agentx
- * snapshot`'s time in the kernel guest at 10,000 services went to byName()). The sort keys give that order to a
- * plain code-unit sort: the length as one leading code unit, the name, then the item's position as two code units
- * (so repeats keep their order, and the position can be read back). Real servers mostly come in order already (the
- * kernel lists them as they were added): then nothing is sorted.
+ * The items with their names, in index order: each name made once, and no pair per item. Names are nearly always
+ * ASCII, where compareNames() is length, then code units: checked once per name here rather than twice per
+ * comparison. Real servers mostly come in order already (the kernel lists them as they were added): then nothing
+ * is sorted.
  */
 function byName<T>(items: readonly T[], nameOf: (item: T) => string): Named<T> {
   const names = items.map(nameOf);
-  if (NON_ASCII.test(names.join(''))) return byComparing(items, names, compareNames);
+  const ascii = names.every(isAscii);
+  const compare = ascii
+    ? (a: string, b: string): number => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0)
+    : compareNames;
   let sorted = true;
-  for (let i = 1; i < names.length && sorted; i++) sorted = compareAscii(names[i - 1] as string, names[i] as string) <= 0;
+  for (let i = 1; i < names.length && sorted; i++) sorted = compare(names[i - 1] as string, names[i] as string) <= 0;
   if (sorted) return { names, items };
-  if (names.some((n) => n.length > 0xffff)) return byComparing(items, names, compareAscii);
-  const keys = names.map((n, i) => String.fromCharCode(n.length) + n + String.fromCharCode(i >>> 16, i & 0xffff));
-  keys.sort();
-  const order = keys.map((k) => ((k.charCodeAt(k.length - 2) << 16) | k.charCodeAt(k.length - 1)) >>> 0);
-  return { names: order.map((i) => names[i] as string), items: order.map((i) => items[i] as T) };
-}
-
-const NON_ASCII = /[^\x00-\x7f]/;
-
-function compareAscii(a: string, b: string): number {
-  return a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** byName() with a comparator: names that are not all ASCII (compareNames() then compares their UTF-8). */
-function byComparing<T>(items: readonly T[], names: readonly string[], compare: (a: string, b: string) => number): Named<T> {
   const order = names.map((_, i) => i).sort((a, b) => compare(names[a] as string, names[b] as string));
   return { names: order.map((i) => names[i] as string), items: order.map((i) => items[i] as T) };
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** A counter as an exact Number, or undefined at 2^53 and above. */

@@ -1,4 +1,4 @@
-import { AddressTexts } from '../address.js';
+import { formatAddressAt } from '../address.js';
 import { STAT_COUNT, type Family, type ForwardMethod, type RealServer, type Stats, type TunnelType } from '../snapshot.js';
 import { aligned } from './bytes.js';
 import { AF } from './ipvs-constants.js';
@@ -23,9 +23,6 @@ export const DEST_RECORD_WORDS = 16;
 export const DEST_DECLINED = 0xffffffff;
 const NONE = 0xffffffff;
 const ADDRESS_WORD = 12;
-
-/** Real servers' address texts, shared by every read (see AddressTexts). */
-const addresses = new AddressTexts();
 
 const FORWARD: readonly ForwardMethod[] = ['masq', 'local', 'tunnel', 'route', 'bypass'];
 const TUNNEL_TYPES: readonly TunnelType[] = ['ipip', 'gue', 'gre'];
@@ -84,7 +81,7 @@ export class DestRecordReader {
       const tunnelFlags = words[w + 11] as number;
       reals[k] = new RecordReal(
         family,
-        addresses.at(family, this.bytes, 4 * (w + ADDRESS_WORD), 16),
+        formatAddressAt(family, this.bytes, 4 * (w + ADDRESS_WORD), 16),
         words[w + 1] as number,
         FORWARD[words[w + 2] as number] as ForwardMethod,
         (words[w + 3] as number) | 0,

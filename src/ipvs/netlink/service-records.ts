@@ -1,4 +1,4 @@
-import { AddressTexts } from '../address.js';
+import { formatAddressAt } from '../address.js';
 import { protocolOfNumber } from '../protocol.js';
 import { STAT_COUNT, type Family, type Protocol, type ServiceKey, type Stats } from '../snapshot.js';
 import { aligned, HOST_BYTE_ORDER, readU32 } from './bytes.js';
@@ -21,9 +21,6 @@ import type { ServiceEntry } from './ipvs-service.js';
  * declines wherever that function would (test/unit/ipvs/netlink/service-records.test.ts).
  */
 export const SERVICE_RECORD_WORDS = 32;
-
-/** Service address texts, shared by every read: a VIP has a service per port (see AddressTexts). */
-const addresses = new AddressTexts();
 export const SERVICES_DECLINED = 0xffffffff;
 
 const R = { decoded: 0, family: 1, fwmarkKind: 2, protocol: 3, port: 4, fwmark: 5, flags: 6, timeout: 7, netmask: 8, schedLength: 9, peLength: 10, request: 11, address: 12, sched: 16, pe: 24 } as const;
@@ -75,7 +72,7 @@ export class ServiceRecords {
         kind: 'addr',
         family,
         protocol: protocolOfNumber(words[w + R.protocol] as number) as Protocol,
-        address: addresses.at(family, this.bytes, 4 * (w + R.address), 16),
+        address: formatAddressAt(family, this.bytes, 4 * (w + R.address), 16),
         port: words[w + R.port] as number,
       };
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AddressParseError, AddressTexts, canonicalAddress, formatAddress, formatAddressAt, parseAddress } from '../../../src/ipvs/address.js';
+import { AddressParseError, canonicalAddress, formatAddress, parseAddress } from '../../../src/ipvs/address.js';
 
 describe('formatAddress', () => {
   it('formats IPv4 from the first four bytes of a 16-byte nf_inet_addr', () => {
@@ -122,26 +122,5 @@ describe('parseAddress', () => {
       const text = formatAddress('inet6', b);
       expect(parseAddress(text).bytes).toEqual(b);
     }
-  });
-});
-
-describe('AddressTexts', () => {
-  it('gives formatAddressAt()\'s text, the same string again for an IPv4 address seen before, and stays bounded', () => {
-    const texts = new AddressTexts();
-    const bytes = Uint8Array.from([0, 10, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-    const a = texts.at('inet', bytes, 1, 16);
-    expect(a).toBe('10.0.0.2');
-    expect(texts.at('inet', Uint8Array.from([10, 0, 0, 2]), 0, 4)).toBe(a);
-    expect(texts.at('inet', Uint8Array.from([10, 0, 0, 3]), 0, 4)).toBe('10.0.0.3');
-    const v6 = Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, ...new Array<number>(11).fill(0), 2]);
-    expect(texts.at('inet6', v6, 0, 16)).toBe(formatAddressAt('inet6', v6, 0, 16));
-    expect(() => texts.at('inet', Uint8Array.from([10, 0]), 0, 2)).toThrow(RangeError);
-    // Past MAX_TEXTS addresses it starts afresh, and still answers right.
-    const four = new Uint8Array(4);
-    for (let i = 0; i <= AddressTexts.MAX_TEXTS; i++) {
-      new DataView(four.buffer).setUint32(0, 0xc0a80000 + i);
-      expect(texts.at('inet', four, 0, 4)).toBe(formatAddressAt('inet', four, 0, 4));
-    }
-    expect(texts.at('inet', Uint8Array.from([10, 0, 0, 2]), 0, 4)).toBe('10.0.0.2');
   });
 });

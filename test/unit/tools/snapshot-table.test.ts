@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { snapshotFromJson } from '../../../src/ipvs/snapshot-json.js';
-import { realName, serviceName } from '../../../src/ipvs/service-key.js';
-import type { Service } from '../../../src/ipvs/snapshot.js';
+import { realName } from '../../../src/ipvs/service-key.js';
 import { compareNames } from '../../../src/mib/string-index.js';
 import { snapshotTable, snapshotTableBytes } from '../../../src/tools/snapshot-table.js';
-import { random } from '../random.js';
 
 const INFO = { version: '1.2.1', connTableSize: 4096, tcpTimeout: 900, tcpFinTimeout: 120, udpTimeout: 300, daemons: [] };
 
@@ -127,29 +125,4 @@ describe('snapshotTable', () => {
       expect(lines.find((l) => l.includes('10.0.0.3:80'))?.trim().split(/\s{2,}/)[2]).toBe('-2147483648');
     }
   });
-
-  it('services in index order (compareNames of their names) whatever order a source gives, repeats kept in theirs', () => {
-    const next = random(0x7ab1e);
-    const services: { protocol?: string; fwmark?: number; family?: string; address?: string; port?: number; scheduler: string }[] = [];
-    for (let i = 0; i < 600; i++) {
-      const kind = next() % 5;
-      const port = [1, 80, 443, 8080, 65535][next() % 5] as number;
-      const host = `10.${next() % 3}.${next() % 200}.${next() % 12}`;
-      if (kind === 0) services.push({ fwmark: 1 + (next() % 100000), scheduler: 'rr' });
-      else if (kind === 1) services.push({ family: 'inet6', fwmark: 1 + (next() % 1000), scheduler: 'rr' });
-      else if (kind === 2) services.push({ protocol: 'udp', address: `2001:db8::${(next() % 4096).toString(16)}`, port, scheduler: 'rr' });
-      else services.push({ protocol: kind === 3 ? 'tcp' : 'sctp', address: host, port, scheduler: 'rr' });
-    }
-    const once = [...new Map(services.map((v) => [JSON.stringify({ ...v, scheduler: '' }), v])).values()];
-    const read = snapshotFromJson({ info: INFO, services: once.map((v) => ({ flags: 0, timeout: 0, reals: [], ...v })) });
-    expect(read.services.length).toBeGreaterThan(500);
-    // Repeats, as a racing dump can give them: each keeps its place among equals (its scheduler tells them apart).
-    const repeated = [...read.services, { ...(read.services[7] as Service), scheduler: 'sed' }, { ...(read.services[7] as Service), scheduler: 'nq' }];
-    const lines = snapshotTable({ ...read, services: repeated }).trimEnd().split('\n').slice(2);
-    const expected = repeated.map((v, i) => [serviceName(v.key), v.scheduler, i] as const).sort((a, b) => compareNames(a[0], b[0]) || a[2] - b[2]);
-    expect(lines.map((l) => l.trim().split(/\s{2,}/).slice(0, 2))).toEqual(expected.map(([n, sched]) => [n, sched]));
-    const first = expected.findIndex(([n]) => n === serviceName((read.services[7] as Service).key));
-    expect(expected.slice(first, first + 3).map(([, sched]) => sched)).toEqual(['rr', 'sed', 'nq']);
-  });
 });
-
