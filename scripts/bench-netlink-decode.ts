@@ -287,7 +287,7 @@ const openSocket =
         GenlSocket.fromRaw(new KernelSocket(skbWithOverhead(use === 'bulk' ? RECEIVE_BUFFER_LARGE : 4096)));
 /** The loop monitor's sampling period: a reported stall is at most this much above the longest the loop was held. */
 const RESOLUTION_MS = 1;
-const RUNS = 5;
+const RUNS = Number(process.env.BENCH_RUNS ?? '5');
 const loop = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
 let gcMaxMs = 0;
 const gcWatch = new PerformanceObserver((list) => {
@@ -327,9 +327,17 @@ for (let run = 0; run < RUNS; run++) {
       p99EventLoopStallMs: Math.round(loop.percentile(99) / 1e6),
       maxGcPauseMs: Math.round(gcMaxMs * 10) / 10,
       maxGcPauseReadMs: Math.round(gcReadMs * 10) / 10,
+      ...memory(),
     }),
   );
 }
 gcWatch.disconnect();
+
+/** The process's memory after a read was folded in, in MiB (as the agent's 'snapshot in service' line reports it). */
+function memory(): { rssMiB: number; heapUsedMiB: number; externalMiB: number } {
+  const m = process.memoryUsage();
+  const mib = (n: number): number => Math.round(n / 1048576);
+  return { rssMiB: mib(m.rss), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external) };
+}
 await source.close();
 await addon?.stop();
