@@ -72,8 +72,8 @@ const BATCH_TURN_SERVICES = 8;
  * forgotten, so the next read starts afresh.
  */
 
-/** A service of the dump, once: its name, its entry, and its GET_DEST request when the addon wrote it. */
-type ListedService = [name: string, entry: ServiceEntry, request: Uint8Array | undefined];
+/** A service of the dump, once: its entry, and its GET_DEST request when the addon wrote it. */
+type ListedService = [entry: ServiceEntry, request: Uint8Array | undefined];
 
 /** What NetlinkSource needs of a socket (GenlSocket, or a fake kernel in tests). */
 export interface GenlTransport {
@@ -218,15 +218,16 @@ export class NetlinkSource implements Source {
       // while this one decodes.
       const list: ListedService[] = [];
       const seen = new Set<string>();
-      const destStep = (i: number): string => `IPVS_CMD_GET_DEST ${(list[i] as ListedService)[0]}`;
+      // The service's name is made only for a message naming it (a failed GET_DEST).
+      const destStep = (i: number): string => `IPVS_CMD_GET_DEST ${serviceName((list[i] as ListedService)[0].key)}`;
       const abandoned = (): Error => new Error('ipvs: netlink source closed during the read');
       const destBatches = batch === undefined ? undefined : new DestBatches(this.sliceMs === Number.POSITIVE_INFINITY);
       destBatches?.start((b) => {
         if (this.closed || batch === undefined) return undefined;
         const first = b * BATCH_SERVICES;
         const part = list.slice(first, first + BATCH_SERVICES);
-        const requests = part.map(([, entry, request]) => request ?? buildGetDests(family, entry.key, this.order));
-        const families = part.map(([, entry]) => entry.key.family);
+        const requests = part.map(([entry, request]) => request ?? buildGetDests(family, entry.key, this.order));
+        const families = part.map(([entry]) => entry.key.family);
         return batch.transactDests(requests, families, (j) => destStep(first + j));
       });
       // A one-shot command has the loop to itself: not even an await per service (each is a microtask turn).
@@ -244,18 +245,24 @@ export class NetlinkSource implements Source {
         messages = dump.reply;
         records = dump.records;
       }
+      // Each service once, the first of repeats: the addon marks repeats itself when it decoded every message, and
+      // then no name is made here; otherwise they are found by name.
+      const byAddon = records !== undefined && records.declined === 0;
       for (let k = 0; k < messages.length; k++) {
         if (slicing) await breathe();
+        if (byAddon && (records as ServiceRecords).repeated(k)) continue;
         const entry = records?.entry(k) ?? decodeServiceMessage(messages[k] as Uint8Array, this.order);
-        const name = serviceName(entry.key);
-        if (seen.has(name)) continue;
-        seen.add(name);
-        list.push([name, entry, records?.request(k)]);
+        if (!byAddon) {
+          const name = serviceName(entry.key);
+          if (seen.has(name)) continue;
+          seen.add(name);
+        }
+        list.push([entry, records?.request(k)]);
         if (list.length % BATCH_SERVICES === 0) destBatches?.more(list.length / BATCH_SERVICES);
       }
       const services: Service[] = [];
       const addService = (i: number, replies: readonly Uint8Array[] | DecodedDests): void => {
-        const [, entry] = list[i] as ListedService;
+        const [entry] = list[i] as ListedService;
         // The addon lists each real server once already (dest-records.c); what is decoded here goes through RealList.
         let reals: RealServer[];
         if (replies instanceof DecodedDests) reals = replies.reals();
@@ -311,7 +318,7 @@ export class NetlinkSource implements Source {
       const window: Promise<Uint8Array[]>[] = new Array<Promise<Uint8Array[]>>(DEST_WINDOW);
       let asked = 0;
       const askDests = (i: number): void => {
-        const [, entry] = list[i] as ListedService;
+        const [entry] = list[i] as ListedService;
         const socket = dests[i % dests.length] as GenlTransport;
         step = destStep(i);
         const reply = socket.request(buildGetDests(family, entry.key, this.order), step);

@@ -15,8 +15,11 @@
  * writes for the service's key. test/unit/ipvs/netlink/service-records.test.ts holds all three to that.
  * Messages are in host byte order (netlink is).
  *
- * A record (SERVICE_RECORD_WORDS 32-bit words, host order):
- *   0 decoded (1) or declined (0)    1 family (AF_*)            2 fwmark service (1) or address service (0)
+ * The records area starts with SERVICE_HEADER_WORDS words: the count of records (SERVICES_DECLINED for a declined
+ * dump), then how many of them were declined. A record (SERVICE_RECORD_WORDS 32-bit words, host order):
+ *   0 decoded (1), declined (0), or decoded but a repeat of an earlier service of the dump (2: a dump racing with
+ *     changes may list one twice; NetlinkSource keeps the first, and no GET_DEST request is written for it)
+ *                                    1 family (AF_*)            2 fwmark service (1) or address service (0)
  *   3 protocol number (address)      4 port (address)           5 fwmark (fwmark service)
  *   6 flags (flags & mask)           7 persistence timeout      8 netmask prefix length
  *   9 scheduler name length          10 persistence engine name length (0: none)
@@ -165,10 +168,54 @@ static size_t get_dests(uint8_t *p, const uint8_t *request, const uint32_t rec[S
 
 #define GET_DESTS_MAX (SELECTOR_AT + ATTR_U16 + ATTR_U16 + ATTR_ADDR + ATTR_U16)
 
+/* The words of a record that make its service's key (and so its name): family, kind, protocol, port, fwmark, address. */
+static const int KEY_WORDS[] = { R_FAMILY, R_FWMARK_KIND, R_PROTOCOL, R_PORT, R_FWMARK, R_ADDR, R_ADDR + 1, R_ADDR + 2, R_ADDR + 3 };
+#define KEY_COUNT (sizeof KEY_WORDS / sizeof KEY_WORDS[0])
+
+static uint32_t key_hash(const uint32_t *rec) {
+  uint32_t h = 2166136261u; /* FNV-1a over the key's words */
+  for (size_t k = 0; k < KEY_COUNT; k++) h = (h ^ rec[KEY_WORDS[k]]) * 16777619u;
+  return h;
+}
+
+static int same_key(const uint32_t *a, const uint32_t *b) {
+  for (size_t k = 0; k < KEY_COUNT; k++) if (a[KEY_WORDS[k]] != b[KEY_WORDS[k]]) return 0;
+  return 1;
+}
+
+/* Is the decoded service `index` a repeat of an earlier one? If not, it is remembered. -1 when out of memory. */
+static int repeat_of_earlier(service_records_t *out, uint32_t index) {
+  const uint32_t *words = out->words + SERVICE_HEADER_WORDS;
+  if (2 * (out->seen_len + 1) > out->seen_cap) {
+    size_t cap = out->seen_cap ? 2 * out->seen_cap : 1024;
+    uint32_t *seen = calloc(cap, sizeof *seen);
+    if (seen == NULL) return -1;
+    for (size_t i = 0; i < out->seen_cap; i++) {
+      uint32_t v = out->seen[i];
+      if (v == 0) continue;
+      size_t p = key_hash(words + (size_t) (v - 1) * SERVICE_RECORD_WORDS) & (cap - 1);
+      while (seen[p] != 0) p = (p + 1) & (cap - 1);
+      seen[p] = v;
+    }
+    free(out->seen);
+    out->seen = seen;
+    out->seen_cap = cap;
+  }
+  const uint32_t *rec = words + (size_t) index * SERVICE_RECORD_WORDS;
+  size_t p = key_hash(rec) & (out->seen_cap - 1);
+  for (; out->seen[p] != 0; p = (p + 1) & (out->seen_cap - 1)) {
+    if (same_key(words + (size_t) (out->seen[p] - 1) * SERVICE_RECORD_WORDS, rec)) return 1;
+  }
+  out->seen[p] = index + 1;
+  out->seen_len++;
+  return 0;
+}
+
 typedef struct {
   service_records_t *out;
   const uint8_t *request;
   uint32_t count;
+  uint32_t declined;
 } service_walk_t;
 
 /* nl_walk_dump()'s `each`: one record per message, decoded or declined. */
@@ -183,12 +230,19 @@ static int add_service(void *ctx, const uint8_t *message, size_t len) {
   uint32_t *rec = out->words + out->words_len;
   uint64_t *stats = out->stats + out->stats_len;
   if (decode_service(message, len, rec, stats)) {
-    rec[R_REQUEST] = (uint32_t) out->requests_len;
-    memset(out->requests + out->requests_len, 0, GET_DESTS_MAX);
-    out->requests_len += NLMSG_ALIGN(get_dests(out->requests + out->requests_len, w->request, rec));
+    int repeat = repeat_of_earlier(out, w->count);
+    if (repeat < 0) return -1;
+    if (repeat) {
+      rec[R_DECODED] = 2;
+    } else {
+      rec[R_REQUEST] = (uint32_t) out->requests_len;
+      memset(out->requests + out->requests_len, 0, GET_DESTS_MAX);
+      out->requests_len += NLMSG_ALIGN(get_dests(out->requests + out->requests_len, w->request, rec));
+    }
   } else {
     memset(rec, 0, SERVICE_RECORD_WORDS * sizeof *rec);
     memset(stats, 0, SERVICE_STAT_COUNT * sizeof *stats);
+    w->declined++;
   }
   out->words_len += SERVICE_RECORD_WORDS;
   out->stats_len += SERVICE_STAT_COUNT;
@@ -197,18 +251,22 @@ static int add_service(void *ctx, const uint8_t *message, size_t len) {
 }
 
 int service_records_decode(service_records_t *out, const uint8_t *request, const uint8_t *reply, size_t reply_len) {
-  if (nl_grow((void **) &out->words, &out->words_cap, out->words_len + 1, sizeof *out->words)) return -1;
-  size_t count_at = out->words_len++;
-  service_walk_t w = { out, request, 0 };
+  /* One dump per area: the records are indexed from the header on. */
+  if (out->words_len != 0) return -1;
+  if (nl_grow((void **) &out->words, &out->words_cap, SERVICE_HEADER_WORDS, sizeof *out->words)) return -1;
+  out->words_len = SERVICE_HEADER_WORDS;
+  service_walk_t w = { out, request, 0, 0 };
   int walked = nl_walk_dump(request, reply, reply_len, add_service, &w);
   if (walked < 0) return -1;
   if (walked == 0) {
-    out->words_len = count_at + 1;
+    out->words_len = SERVICE_HEADER_WORDS;
     out->stats_len = 0;
     out->requests_len = 0;
     w.count = SERVICES_DECLINED;
+    w.declined = 0;
   }
-  out->words[count_at] = w.count;
+  out->words[0] = w.count;
+  out->words[1] = w.declined;
   return 0;
 }
 
@@ -216,5 +274,6 @@ void service_records_free(service_records_t *out) {
   free(out->words);
   free(out->stats);
   free(out->requests);
+  free(out->seen);
   memset(out, 0, sizeof *out);
 }

@@ -14,14 +14,18 @@
 #define SERVICE_STAT_COUNT 10
 /* The count word when the dump as a whole was not decoded here: the JavaScript decoders take every message. */
 #define SERVICES_DECLINED 0xffffffffu
+/* Words before the first record: the count (or SERVICES_DECLINED), then how many records were declined. */
+#define SERVICE_HEADER_WORDS 2
 
 typedef struct {
-  uint32_t *words; /* a count word (or SERVICES_DECLINED), then one record per service message */
+  uint32_t *words; /* SERVICE_HEADER_WORDS, then one record per service message */
   size_t words_len, words_cap;
   uint64_t *stats; /* SERVICE_STAT_COUNT values per record (zeros for a declined one), in record order */
   size_t stats_len, stats_cap;
   uint8_t *requests; /* the GET_DEST request of every decoded service, back to back */
   size_t requests_len, requests_cap;
+  uint32_t *seen;    /* open addressing: 1 + the record index of each decoded service's key, 0 for a free slot */
+  size_t seen_cap, seen_len;
 } service_records_t;
 
 /*

@@ -12,6 +12,7 @@ import type { ServiceEntry } from '../../../../src/ipvs/netlink/ipvs-service.js'
 import { buildGetDests, buildGetServices } from '../../../../src/ipvs/netlink/ipvs-request.js';
 import { ReplyCollector } from '../../../../src/ipvs/netlink/reply.js';
 import { ServiceRecords } from '../../../../src/ipvs/netlink/service-records.js';
+import { serviceName } from '../../../../src/ipvs/service-key.js';
 import { plainStats } from '../../plain-stats.js';
 import { mutated, random } from '../../random.js';
 import { fakeNative } from '../fake-batch.js';
@@ -42,8 +43,8 @@ function native(reply: Uint8Array, req = request()): ServiceRecords {
   return new ServiceRecords(records, stats, requests);
 }
 
-/** Per message: the service and its GET_DEST request, or 'declined'. */
-type Verdict = 'declined' | { service: unknown; request: number[] };
+/** Per message: the service and its GET_DEST request, 'repeat' for one listed before it, or 'declined'. */
+type Verdict = 'declined' | 'repeat' | { service: unknown; request: number[] };
 
 /** What the JavaScript path makes of the dump: a verdict per message, or 'declined' where it gives no messages. */
 function reference(reply: Uint8Array): Verdict[] | 'declined' {
@@ -54,17 +55,29 @@ function reference(reply: Uint8Array): Verdict[] | 'declined' {
     return 'declined';
   }
   if (state.kind !== 'done') return 'declined';
+  const seen = new Set<string>();
   return state.messages.map((m) => {
     const entry = decodeServiceFast(m, o);
-    return entry === undefined ? 'declined' : { service: plainStats(entry), request: [...buildGetDests(IPVS_FAMILY_ID, entry.key, o)] };
+    if (entry === undefined) return 'declined';
+    const name = serviceName(entry.key);
+    if (seen.has(name)) return 'repeat';
+    seen.add(name);
+    return { service: plainStats(entry), request: [...buildGetDests(IPVS_FAMILY_ID, entry.key, o)] };
   });
 }
 
 function verdicts(records: ServiceRecords): Verdict[] | 'declined' {
   if (records.count === undefined) return 'declined';
+  const declined = Array.from({ length: records.count }, (_, i) => records.entry(i) === undefined).filter(Boolean).length;
+  expect(records.declined).toBe(declined);
   return Array.from({ length: records.count }, (_, i): Verdict => {
     const entry = records.entry(i);
     const req = records.request(i);
+    if (records.repeated(i)) {
+      expect(entry).toBeDefined();
+      expect(req).toBeUndefined();
+      return 'repeat';
+    }
     if (entry === undefined || req === undefined) {
       expect(entry).toBe(req); // declined: neither
       return 'declined';
@@ -103,6 +116,7 @@ describe('the native GET_SERVICE decoder (service-records.c) and ServiceRecords'
     expect(first.key).toEqual({ kind: 'addr', family: 'inet6', protocol: 'udp', address: '2001:db8::1', port: 53 });
     expect(first.stats.values[first.stats.at + 3]).toBe(HUGE.inBytes);
     expect(records.entry(3)?.scheduler).toBe(first.scheduler);
+    expect([0, 1, 2, 3].map((i) => records.repeated(i))).toEqual([false, false, false, true]); // UDP/[2001:db8::1]:53 again
     expect(() => records.entry(4)).toThrow(RangeError);
   });
 
@@ -129,6 +143,21 @@ describe('the native GET_SERVICE decoder (service-records.c) and ServiceRecords'
     const edge = serviceMessage(o, [...svcFwmark(o, 10, 1, u32(o, 128)), ...attr(o, 6, str('s'.repeat(32)))], SEQ);
     expect(verdicts(native(concat(edge, done())))).toEqual(reference(concat(edge, done())));
     expect(native(concat(edge, done())).entry(0)).toMatchObject({ netmaskPrefix: 128, scheduler: 's'.repeat(32) });
+  });
+
+  it('marks each repeat of an earlier service, over thousands (its table of keys grows), as the JavaScript path finds them by name', () => {
+    const next = random(0xd0b1e);
+    const messages: Uint8Array[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const [, attrs] = SERVICE_CASES[next() % SERVICE_CASES.length] as (typeof SERVICE_CASES)[number];
+      // Ports 1..1200 in the key: about 6,000 distinct services, each case's address, so repeats come at random.
+      const port = 1 + (next() % 1200);
+      messages.push(serviceMessage(o, [...attrs(o), ...attr(o, 4, [port >> 8, port & 255])], SEQ));
+    }
+    const reply = concat(...messages, done());
+    const got = verdicts(native(reply));
+    expect(got).toEqual(reference(reply));
+    expect((got as Verdict[]).filter((v) => v === 'repeat').length).toBeGreaterThan(500);
   });
 
   it('skips other requests\' messages and NLMSG_NOOP; an empty dump is no services; errors and framing it refuses decline the dump', () => {
@@ -167,7 +196,8 @@ describe('the native GET_SERVICE decoder (service-records.c) and ServiceRecords'
       expect(expected).not.toBe('declined');
       for (let i = 0; i < got.length; i++) {
         const g = got[i];
-        if (g === 'declined') {
+        if (g === 'declined' || g === 'repeat') {
+          expect(g, `case ${n}, service ${i}`).toBe((expected as Verdict[])[i]);
           declined++;
           continue;
         }
