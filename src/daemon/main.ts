@@ -157,14 +157,12 @@ async function main(argv: readonly string[]): Promise<number> {
         return ExitCode.ok;
       }
       case 'snapshot': {
+        // The writer's module loads while the read waits for the kernel (the main thread is idle then).
+        const writer = command.format === 'json' ? import('../ipvs/snapshot-json.js') : import('../tools/snapshot-table.js');
         const snapshot = await readOnce(command);
-        if (command.format === 'json') {
-          const { snapshotToJson } = await import('../ipvs/snapshot-json.js');
-          process.stdout.write(JSON.stringify(snapshotToJson(snapshot), null, 2) + '\n');
-        } else {
-          const { snapshotTableBytes } = await import('../tools/snapshot-table.js');
-          process.stdout.write(snapshotTableBytes(snapshot));
-        }
+        const loaded = await writer;
+        if ('snapshotToJson' in loaded) process.stdout.write(JSON.stringify(loaded.snapshotToJson(snapshot), null, 2) + '\n');
+        else process.stdout.write(loaded.snapshotTableBytes(snapshot));
         return ExitCode.ok;
       }
       case 'mrtg': {
