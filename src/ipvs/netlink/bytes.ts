@@ -172,3 +172,24 @@ export function aligned(bytes: Uint8Array, to: number): Uint8Array {
   copy.set(bytes);
   return copy;
 }
+
+/** The records and stats areas of the native decoders (dest-records.ts, service-records.ts), viewed as they are read. */
+export interface RecordAreas {
+  /** The records as 32-bit words, and as bytes (addresses and names lie in them). */
+  readonly words: Uint32Array;
+  readonly bytes: Uint8Array;
+  /** The stats: u64 counters, and the same memory as 32-bit words (Stats windows, snapshot.ts). */
+  readonly values: BigUint64Array;
+  readonly statWords: Uint32Array;
+}
+
+export function recordAreas(records: Uint8Array, stats: Uint8Array): RecordAreas {
+  const r = aligned(records, 4);
+  const s = aligned(stats, 8);
+  return {
+    words: new Uint32Array(r.buffer, r.byteOffset, r.byteLength >>> 2),
+    bytes: r,
+    values: new BigUint64Array(s.buffer, s.byteOffset, s.byteLength >>> 3),
+    statWords: new Uint32Array(s.buffer, s.byteOffset, s.byteLength >>> 2),
+  };
+}

@@ -1,6 +1,6 @@
 import { formatAddressAt } from '../address.js';
 import { STAT_COUNT, type Family, type ForwardMethod, type RealServer, type Stats, type TunnelType } from '../snapshot.js';
-import { aligned } from './bytes.js';
+import { recordAreas } from './bytes.js';
 import { AF } from './ipvs-constants.js';
 
 /**
@@ -38,12 +38,7 @@ export class DestRecordReader {
 
   /** `records` and `stats` as the addon hands them over (copied when a runtime gave them unaligned). */
   constructor(records: Uint8Array, stats: Uint8Array) {
-    const r = aligned(records, 4);
-    const s = aligned(stats, 8);
-    this.words = new Uint32Array(r.buffer, r.byteOffset, r.byteLength >>> 2);
-    this.bytes = r;
-    this.values = new BigUint64Array(s.buffer, s.byteOffset, s.byteLength >>> 3);
-    this.statWords = new Uint32Array(s.buffer, s.byteOffset, s.byteLength >>> 2);
+    ({ words: this.words, bytes: this.bytes, values: this.values, statWords: this.statWords } = recordAreas(records, stats));
   }
 
   /**

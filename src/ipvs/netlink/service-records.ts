@@ -1,7 +1,7 @@
 import { formatAddressAt } from '../address.js';
 import { protocolOfNumber } from '../protocol.js';
 import { STAT_COUNT, type Family, type Protocol, type ServiceKey, type Stats } from '../snapshot.js';
-import { aligned, HOST_BYTE_ORDER, readU32 } from './bytes.js';
+import { HOST_BYTE_ORDER, readU32, recordAreas } from './bytes.js';
 import { AF } from './ipvs-constants.js';
 import type { ServiceEntry } from './ipvs-service.js';
 
@@ -46,12 +46,7 @@ export class ServiceRecords {
 
   /** The areas as the addon hands them over (copied when a runtime gave them unaligned). */
   constructor(records: Uint8Array, stats: Uint8Array, requests: Uint8Array) {
-    const r = aligned(records, 4);
-    const s = aligned(stats, 8);
-    this.words = new Uint32Array(r.buffer, r.byteOffset, r.byteLength >>> 2);
-    this.bytes = r;
-    this.values = new BigUint64Array(s.buffer, s.byteOffset, s.byteLength >>> 3);
-    this.statWords = new Uint32Array(s.buffer, s.byteOffset, s.byteLength >>> 2);
+    ({ words: this.words, bytes: this.bytes, values: this.values, statWords: this.statWords } = recordAreas(records, stats));
     this.requests = requests;
     if (this.words.length < HEADER_WORDS) throw new RangeError('service records: no header');
     const count = this.words[0] as number;

@@ -79,6 +79,18 @@ export function nlmsg(
   ]);
 }
 
+/** NLMSG_DONE (type 3, NLM_F_MULTI) of a dump, with its int status. */
+export function nlDone(o: ByteOrder, seq: number, status = 0): Uint8Array {
+  return nlmsg(o, { type: 3, flags: 2, seq }, s32(o, status));
+}
+
+/** A 32-bit length in this machine's byte order, as batch.c writes it before each request's replies. */
+export function hostLength(n: number): Uint8Array {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, new Uint8Array(new Uint16Array([1]).buffer)[0] === 1);
+  return b;
+}
+
 /** struct genlmsghdr { __u8 cmd; __u8 version; __u16 reserved; } followed by attributes. */
 export function genl(cmd: number, version: number, ...attrs: Bytes[]): Bytes {
   return [cmd, version, 0, 0, ...attrs.flat()];

@@ -5,14 +5,8 @@ import { NLM_F, NLMSG } from '../../../../src/ipvs/netlink/constants.js';
 import { NetlinkDecodeError, NetlinkError } from '../../../../src/ipvs/netlink/errors.js';
 import { ReplyCollector } from '../../../../src/ipvs/netlink/reply.js';
 import { fakeNative } from '../fake-batch.js';
-import { attr, concat, genl, nlmsg, ORDERS, s32, toHex, u32 } from '../nl.js';
+import { attr, concat, genl, hostLength, nlmsg, ORDERS, s32, toHex, u32 } from '../nl.js';
 
-/** A 32-bit length in host byte order, as batch.c writes it before each request's replies. */
-function hostLength(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n, HOST_BYTE_ORDER === 'little');
-  return b;
-}
 
 describe('NativeBatchTransport', () => {
   for (const o of ORDERS) {

@@ -17,7 +17,7 @@ import { plainStats } from '../../plain-stats.js';
 import { mutated, random } from '../../random.js';
 import { fakeNative } from '../fake-batch.js';
 import { DEST_CASES, dest, destMessage, HUGE } from '../ipvs-fixtures.js';
-import { concat, ip4, ip6, nlmsg, s32 } from '../nl.js';
+import { concat, hostLength, ip4, ip6, nlDone, nlmsg, s32 } from '../nl.js';
 
 const o = HOST_BYTE_ORDER;
 const decode = nativeDestDecoder();
@@ -33,12 +33,7 @@ function request(family: Family, seq = SEQ): Uint8Array {
   return m;
 }
 
-const done = (seq = SEQ, status = 0): Uint8Array => nlmsg(o, { type: 3, flags: 2, seq }, s32(o, status));
-const hostLength = (n: number): Uint8Array => {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n, o === 'little');
-  return b;
-};
+const done = (seq = SEQ, status = 0): Uint8Array => nlDone(o, seq, status);
 
 /** The addon's records for requests and their replies (each the bytes received for one request). */
 function native(requests: readonly Uint8Array[], replies: readonly Uint8Array[], families: readonly Family[]): DestRecordReader {

@@ -17,7 +17,7 @@ import { plainStats } from '../../plain-stats.js';
 import { mutated, random } from '../../random.js';
 import { fakeNative } from '../fake-batch.js';
 import { HUGE, IPVS_FAMILY_ID, SERVICE_CASES, serviceMessage, svcFwmark, svcTcp4StatsOnly, svcUdp6 } from '../ipvs-fixtures.js';
-import { attr, concat, nlmsg, s32, str, u16, u32 } from '../nl.js';
+import { attr, concat, hostLength, nlDone, nlmsg, s32, str, u16, u32 } from '../nl.js';
 
 const o = HOST_BYTE_ORDER;
 const decode = nativeServiceDecoder();
@@ -29,12 +29,7 @@ function request(seq = SEQ): Uint8Array {
   return m;
 }
 
-const done = (seq = SEQ, status = 0): Uint8Array => nlmsg(o, { type: 3, flags: 2, seq }, s32(o, status));
-const hostLength = (n: number): Uint8Array => {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n, o === 'little');
-  return b;
-};
+const done = (seq = SEQ, status = 0): Uint8Array => nlDone(o, seq, status);
 
 /** The addon's records for the bytes received for the GET_SERVICE request. */
 function native(reply: Uint8Array, req = request()): ServiceRecords {
