@@ -141,14 +141,21 @@ class ColumnExtremes {
 }
 
 /**
- * A service's real servers in index order (compareNames() of their names), without making a name when they come in
- * order already, as the kernel mostly lists them.
+ * A service's real servers in index order (compareNames() of their names), without making a name: as they come when
+ * they are in order already; reversed when they come in reverse order, as the kernel lists them when they were added
+ * in order (ip_vs_ctl.c adds each one at the head of the service's list); else sorted by compareReals().
  */
 function realsInOrder(reals: readonly RealServer[]): readonly RealServer[] {
-  for (let i = 1; i < reals.length; i++) {
-    if (compareReals(reals[i - 1] as RealServer, reals[i] as RealServer) > 0) return byName(reals, realName).items;
+  let ascending = true;
+  let descending = true;
+  for (let i = 1; i < reals.length && (ascending || descending); i++) {
+    const c = compareReals(reals[i - 1] as RealServer, reals[i] as RealServer);
+    if (c > 0) ascending = false;
+    else if (c < 0) descending = false;
   }
-  return reals;
+  if (ascending) return reals;
+  if (descending) return reals.slice().reverse();
+  return reals.slice().sort(compareReals);
 }
 
 /** Length of realName(r): addresses are canonical text (formatAddress()), ASCII, so characters are octets. */
