@@ -235,23 +235,30 @@ export class NetlinkSource implements Source {
       // With the addon the worker thread also decoded the services and wrote their GET_DEST requests
       // (service-records.c); what it declined is decoded here.
       const getServices = buildGetServices(family, this.order);
-      let messages: Uint8Array[];
+      // The dump's messages; none when the addon decoded every one of them (its records say how many there were).
+      let messages: readonly Uint8Array[] | undefined;
       let records: ServiceRecords | undefined;
       if (batch === undefined) messages = await ask('IPVS_CMD_GET_SERVICE', getServices);
       else {
         step = 'IPVS_CMD_GET_SERVICE';
         const dump = await batch.transactServices(getServices, () => 'IPVS_CMD_GET_SERVICE');
-        if (!Array.isArray(dump.reply)) throw dump.reply;
+        if (dump.reply !== undefined && !Array.isArray(dump.reply)) throw dump.reply;
         messages = dump.reply;
         records = dump.records;
       }
+      const count = messages?.length ?? records?.count ?? 0;
+      const message = (k: number): Uint8Array => {
+        const m = messages?.[k];
+        if (m === undefined) throw new NetlinkDecodeError('service records', k, 'a declined record of a dump without messages');
+        return m;
+      };
       // Each service once, the first of repeats: the addon marks repeats itself when it decoded every message, and
       // then no name is made here; otherwise they are found by name.
       const byAddon = records !== undefined && records.declined === 0;
-      for (let k = 0; k < messages.length; k++) {
+      for (let k = 0; k < count; k++) {
         if (slicing) await breathe();
         if (byAddon && (records as ServiceRecords).repeated(k)) continue;
-        const entry = records?.entry(k) ?? decodeServiceMessage(messages[k] as Uint8Array, this.order);
+        const entry = records?.entry(k) ?? decodeServiceMessage(message(k), this.order);
         if (!byAddon) {
           const name = serviceName(entry.key);
           if (seen.has(name)) continue;

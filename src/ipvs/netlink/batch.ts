@@ -52,8 +52,13 @@ export interface BatchTransport {
 
 /** What the GET_SERVICE dump came to: its messages or why it failed, and the addon's records of those messages. */
 export interface ServiceDump {
-  readonly reply: BatchReply;
-  /** One record per message of `reply`; undefined where the addon did not decode the dump (decode every message). */
+  /**
+   * The dump's messages, or why it failed; undefined when the addon decoded every message (`records`, none declined).
+   * Its walk of the dump (nl_walk_dump() in nl-scan.c) declines wherever ReplyCollector would find an error or a
+   * malformed reply, so such a dump has nothing left to check here, and its 10,000 messages are not split out again.
+   */
+  readonly reply: BatchReply | undefined;
+  /** One record per message of the dump; undefined where the addon did not decode it (decode every message). */
   readonly records: ServiceRecords | undefined;
 }
 
@@ -208,8 +213,9 @@ export class NativeBatchTransport implements BatchTransport {
     }
     const sent = await this.send([request], contextOf, (bytes) => dump.call(native, NETLINK_GENERIC, bytes, this.timeoutMs));
     const [raw, records, stats, requests] = sent.out as [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
-    const [reply] = this.verdicts(raw, sent, contextOf) as [BatchReply];
     const decoded = new ServiceRecords(records, stats, requests);
+    if (decoded.count !== undefined && decoded.declined === 0) return { reply: undefined, records: decoded };
+    const [reply] = this.verdicts(raw, sent, contextOf) as [BatchReply];
     // The records follow ReplyCollector's rules; should they ever count otherwise, they are not used.
     return { reply, records: Array.isArray(reply) && decoded.count === reply.length ? decoded : undefined };
   }

@@ -206,7 +206,7 @@ describe('the native GET_SERVICE decoder (service-records.c) and ServiceRecords'
     expect(declined).toBeGreaterThan(1000);
   });
 
-  it('NativeBatchTransport.transactServices: the records with the dump\'s messages; without dumpServices, none', async () => {
+  it('NativeBatchTransport.transactServices: the records alone when none was declined, else with the dump\'s messages; without dumpServices, none', async () => {
     const m = serviceMessage(o, svcTcp4StatsOnly(o));
     const plain = fakeNative(o, () => [m, m]);
     /** The fake addon's replies, and the real decoder's records for them: what batch.c's dumpServices() resolves with. */
@@ -218,9 +218,20 @@ describe('the native GET_SERVICE decoder (service-records.c) and ServiceRecords'
       },
     });
     const dump = await new NativeBatchTransport(withRecords(plain.transact), 1000, o).transactServices(buildGetServices(IPVS_FAMILY_ID, o), String);
-    expect(dump.reply).toHaveLength(2);
+    // Every message decoded: nothing for NetlinkSource to decode, so the messages are not split out.
+    expect(dump.reply).toBeUndefined();
     expect(dump.records?.count).toBe(2);
+    expect(dump.records?.declined).toBe(0);
     expect(plainStats(dump.records?.entry(1))).toEqual(plainStats(decodeServiceFast(m, o)));
+    // One declined (protocol 99): the messages come too, the declined one decoded from its message.
+    const odd = serviceMessage(o, [...svcTcp4StatsOnly(o), ...attr(o, 2, u16(o, 99))]);
+    const mixed = await new NativeBatchTransport(withRecords(fakeNative(o, () => [m, odd]).transact), 1000, o).transactServices(
+      buildGetServices(IPVS_FAMILY_ID, o),
+      String,
+    );
+    expect(mixed.reply).toHaveLength(2);
+    expect(mixed.records?.declined).toBe(1);
+    expect(mixed.records?.entry(1)).toBeUndefined();
     const without = await new NativeBatchTransport(plain, 1000, o).transactServices(buildGetServices(IPVS_FAMILY_ID, o), String);
     expect(without.reply).toHaveLength(2);
     expect(without.records).toBeUndefined();
