@@ -1,7 +1,7 @@
 /**
  * Benchmark (not a test): what NetlinkSource costs on the host's CPU for a large IPVS table, without a kernel.
  *
- *   npm run build && node dist/scripts/bench-netlink-decode.js [SERVICES] [REALS] [socket|transport|batch|batch-js]
+ *   npm run build && node dist/scripts/bench-netlink-decode.js [SERVICES] [REALS] [socket|transport|batch|batch-js|snapshot]
  *
  * `socket` (the default): GenlSocket over scripted raw sockets that answer like the kernel does — the first part of
  * a dump queued inside send(), each further part when the previous datagram is read, NLMSG_DONE in a datagram of
@@ -13,9 +13,13 @@
  * the GET_SERVICE and GET_DEST replies there with the real addon's decoders (service-records.c, dest-records.c) as
  * batch.c does; `batch-js`: the same without those decoders, everything decoded on the main thread (as for replies
  * the decoders decline).
- * The messages are built with the unit tests' fixtures, as Linux 6.1 writes them (STATS and STATS64 nests).
- * Each read is then folded into the table model in slices, as the agent does (daemon/agent.ts), so that the figures
- * are the agent's whole read path. Prints per read the wall time of the read and of the fold, the CPU time, the
+ * `snapshot`: the `batch` path as `lvs-agentx snapshot` takes it (one read, the event loop never given back), then the
+ * table it prints (snapshot-table.ts); for the host's share of the whole-process figure of the kernel guest.
+ * The messages are built with the unit tests' fixtures, as Linux 6.1 writes them (STATS and STATS64 nests), in the
+ * order the kernel lists them: services by hash bucket, the newest of a bucket first (ip_vs_svc_hashkey() of these
+ * addresses depends on their last byte alone, and ip_vs_ctl.c adds at the head), each service's real servers newest first.
+ * Except in `snapshot` mode each read is then folded into the table model in slices, as the agent does
+ * (daemon/agent.ts), so that the figures are the agent's whole read path. Prints per read the wall time of the read and of the fold, the CPU time, the
  * longest the event loop was held (sampled every millisecond: an upper bound, at most 1 ms above) and the longest
  * garbage-collection pause. The real-kernel figures
  * (syscalls included, in a TCG-emulated guest) come from scripts/kernel/bench-poll.sh.
@@ -27,6 +31,7 @@ import { Worker } from 'node:worker_threads';
 import { keepYoungGenerationSmall } from '../src/daemon/heap.js';
 import { NetlinkSource, type GenlTransport } from '../src/ipvs/netlink-source.js';
 import { TableModel } from '../src/mib/model.js';
+import { snapshotTableBytes } from '../src/tools/snapshot-table.js';
 import { runCooperatively } from '../src/util/time-slices.js';
 import { HOST_BYTE_ORDER, type ByteOrder } from '../src/ipvs/netlink/bytes.js';
 import { GenlSocket, RECEIVE_BUFFER_LARGE, type RawSocket } from '../src/ipvs/netlink/socket.js';
@@ -57,8 +62,10 @@ const mode = process.argv[4] ?? 'socket';
 const o: ByteOrder = HOST_BYTE_ORDER;
 const IPVS_ID = 0x1a;
 
+/** Service ids in dump order: by hash bucket (the address's last byte here), the newest of a bucket first. */
+const dumpOrder = Array.from({ length: services }, (_, i) => i).sort((a, b) => (a & 255) - (b & 255) || b - a);
 /** TCP 10.a.b.c:80 wlc, as ip_vs_genl_fill_service() writes it on Linux 6.1. */
-const serviceMessages = Array.from({ length: services }, (_, i) =>
+const serviceMessages = dumpOrder.map((i) =>
   withType(
     serviceMessage(o, [
       ...attr(o, 1, u16(o, 2)), // AF_INET
@@ -75,7 +82,7 @@ const serviceMessages = Array.from({ length: services }, (_, i) =>
   ),
 );
 /** REALS masq real servers 172.16.b.c:8000+j, with the tunnel and family attributes 6.1 sends for every one. */
-const destMessages = Array.from({ length: reals }, (_, j) =>
+const destMessages = Array.from({ length: reals }, (_, k) => reals - 1 - k).map((j) =>
   withType(
     destMessage(
       o,
@@ -278,7 +285,9 @@ function scriptedAddon(addonPath: string | undefined): {
   };
 }
 /** `batch`: the worker also decodes the replies with the real addon's decoders (service-records.c, dest-records.c), as batch.c does. */
-const addon = mode === 'batch' || mode === 'batch-js' ? scriptedAddon(mode === 'batch' ? nativeAddonPath() : undefined) : undefined;
+const oneShot = mode === 'snapshot';
+const addon =
+  mode === 'batch' || mode === 'batch-js' || oneShot ? scriptedAddon(mode === 'batch-js' ? undefined : nativeAddonPath()) : undefined;
 
 const openSocket =
   mode === 'transport'
@@ -296,7 +305,7 @@ const gcWatch = new PerformanceObserver((list) => {
 gcWatch.observe({ entryTypes: ['gc'] });
 const source =
   addon !== undefined
-    ? new NetlinkSource({ order: o, batch: new NativeBatchTransport(addon, 5000, o) })
+    ? new NetlinkSource({ order: o, batch: new NativeBatchTransport(addon, 5000, o), ...(oneShot ? { sliceMs: Number.POSITIVE_INFINITY } : {}) })
     : new NetlinkSource({ order: o, openSocket, batch: null });
 const model = new TableModel({ monotonic: false });
 for (let run = 0; run < RUNS; run++) {
@@ -308,8 +317,15 @@ for (let run = 0; run < RUNS; run++) {
   const snapshot = await source.read();
   const t1 = performance.now();
   const gcReadMs = gcMaxMs;
-  // What the agent does with a read (daemon/agent.ts): the model folds it in slices.
-  const update = await runCooperatively(model.updateSteps(snapshot, performance.now()));
+  // What the agent does with a read (daemon/agent.ts): the model folds it in slices; `lvs-agentx snapshot` prints it.
+  let rows: { services: number; reals: number };
+  if (oneShot) {
+    const table = snapshotTableBytes(snapshot);
+    rows = { services: snapshot.services.length, reals: table.length };
+  } else {
+    const update = await runCooperatively(model.updateSteps(snapshot, performance.now()));
+    rows = { services: update.rows.services.length, reals: update.rows.reals.length };
+  }
   const t2 = performance.now();
   const used = process.cpuUsage(cpu);
   await nextTurn(); // the last slice's turn ends before the monitor stops
@@ -318,10 +334,10 @@ for (let run = 0; run < RUNS; run++) {
     JSON.stringify({
       mode,
       run,
-      services: update.rows.services.length,
-      reals: update.rows.reals.length,
+      services: rows.services,
+      ...(oneShot ? { tableBytes: rows.reals } : { reals: rows.reals }),
       readMs: Math.round(t1 - t0),
-      foldMs: Math.round(t2 - t1),
+      [oneShot ? 'tableMs' : 'foldMs']: Math.round(t2 - t1),
       cpuMs: Math.round((used.user + used.system) / 1000),
       maxEventLoopStallMs: Math.round(loop.max / 1e6),
       p99EventLoopStallMs: Math.round(loop.percentile(99) / 1e6),
