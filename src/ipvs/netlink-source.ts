@@ -42,6 +42,8 @@ const DEST_WINDOW = 16;
  */
 const BATCH_SERVICES = 256;
 const BATCHES_AHEAD = 2;
+/** Batches out at once for a one-shot command (see DestBatches). */
+const ONE_SHOT_AHEAD = 3;
 /**
  * Services decoded from a batch between two turns of the event loop: a turn per few services, as the socket path has
  * one per reply, rather than one per 5 ms slice. V8 runs its garbage-collection tasks between turns; with a turn only
@@ -360,11 +362,12 @@ export class NetlinkSource implements Source {
  * decoded and lets the next ones go.
  *
  * For the agent: BATCHES_AHEAD batches out at once, each on a worker thread and socket of its own, as before. For a
- * one-shot command (`lvs-agentx snapshot`), every batch is asked for as soon as its services are known: the main
- * thread does not yield while it decodes, so a batch asked for only when another completes would wait for it, and
- * the worker with it (in the kernel guest, one batch at a time left the main thread idle half of the GET_DEST
- * phase). libuv runs four at once; the kernel dumps one at a time anyway (__ip_vs_mutex), so the others wait there
- * rather than take the CPU from the main thread.
+ * one-shot command (`lvs-agentx snapshot`), ONE_SHOT_AHEAD batches are out whatever has been taken: the main thread
+ * does not yield while it decodes, so a batch asked for only when another is taken would wait for it, and the
+ * worker with it (in the kernel guest, one batch at a time left the main thread idle half of the GET_DEST phase).
+ * Not all at once either: the kernel dumps one at a time (__ip_vs_mutex), and the threads waiting for it spin
+ * (mutex_spin_on_owner, 2 % of a snapshot's samples in the guest with libuv's four threads all dumping), on the
+ * CPU the main thread needs; with three out, five alternating rounds took 4.97-5.21 s against 5.21-6.94 s.
  */
 class DestBatches {
   private readonly batches: Promise<DestReply[]>[] = [];
@@ -398,7 +401,7 @@ class DestBatches {
   private fill(): void {
     const ask = this.ask;
     if (ask === undefined) return;
-    const limit = this.oneShot ? Number.POSITIVE_INFINITY : BATCHES_AHEAD;
+    const limit = this.oneShot ? ONE_SHOT_AHEAD : BATCHES_AHEAD;
     while (!this.failed && this.batches.length < this.known && this.out < limit && (this.oneShot || this.batches.length < this.taken + BATCHES_AHEAD)) {
       const b = this.batches.length;
       const replies = ask(b);
