@@ -21,8 +21,9 @@
  *                   service's family); the replies are then also decoded here (dest-records.c)
  *   The result holds, for each request in order, a 32-bit length in host byte order followed by that many bytes:
  *   every datagram the kernel (port 0) sent until the request was complete, back to back; with destFamilies it is
- *   the first of three Buffers (empty when the records hold every request's reals: nothing is left to decode),
- *   then the records and the stats of dest-records.ts. Socket errors reject the
+ *   the first of three Buffers, then the records and the stats of dest-records.ts, and a request whose reals the
+ *   records hold has length 0 there (its bytes were decoded and dropped); the Buffer is empty when the records hold
+ *   every request's reals: nothing is left to decode. Socket errors reject the
  *   promise with an Error carrying `errno` (positive) and `syscall`.
  *
  *   decodeDests(requests, replies, destFamilies) -> [Buffer, Buffer]: the records and stats for replies in the
@@ -193,9 +194,19 @@ static void execute(napi_env env, void *data) {
     if (b->error != 0) break;
     uint32_t length = (uint32_t) (b->out_len - length_at - 4);
     memcpy(b->out + length_at, &length, 4);
-    if (b->families != NULL && dest_records_add(&b->records, request, b->out + length_at + 4, length, b->families[index])) {
-      errno = ENOMEM;
-      fail(b, "realloc");
+    if (b->families != NULL) {
+      size_t declined = b->records.declined;
+      if (dest_records_add(&b->records, request, b->out + length_at + 4, length, b->families[index])) {
+        errno = ENOMEM;
+        fail(b, "realloc");
+      } else if (b->records.declined == declined) {
+        /* Decoded here: only a declined request's bytes are handed over, so this one's are dropped (length 0) and
+         * the next request is received into the same memory. A batch's buffer stays a few pages instead of growing
+         * to a MiB (256 services' dumps) of fresh pages, each a page fault, and a realloc copy per doubling. */
+        uint32_t none = 0;
+        memcpy(b->out + length_at, &none, 4);
+        b->out_len = length_at + 4;
+      }
     }
     if (b->services && service_records_decode(&b->service_records, request, b->out + length_at + 4, length)) {
       errno = ENOMEM;

@@ -169,6 +169,26 @@ describe('the native GET_DEST decoder (dest-records.c) and DestRecordReader', ()
     expect(replies[1]).toBeInstanceOf(NetlinkError);
     expect(replies[1]).toMatchObject({ code: 'ENOENT', message: 'netlink: request 2: ENOENT (No such file or directory)' });
     expect(replies[2]).toBeInstanceOf(DecodedDests);
+    // As batch.c hands them over: a decoded request's bytes dropped (length 0), only the declined one's kept.
+    const dropping = {
+      transact: async (protocol: number, requests: Uint8Array, timeoutMs: number, families?: Uint8Array) => {
+        const [all, records, stats] = (await withRecords.transact(protocol, requests, timeoutMs, families)) as [Uint8Array, Uint8Array, Uint8Array];
+        const reader = new DestRecordReader(records, stats);
+        const parts: Uint8Array[] = [];
+        const view = new DataView(all.buffer, all.byteOffset, all.byteLength);
+        for (let at = 0; at < all.length; ) {
+          const n = view.getUint32(at, HOST_BYTE_ORDER === 'little');
+          const kept = reader.skip() === undefined;
+          parts.push(hostLength(kept ? n : 0), kept ? all.subarray(at + 4, at + 4 + n) : new Uint8Array(0));
+          at += 4 + n;
+        }
+        return [concat(...parts), records, stats];
+      },
+    };
+    const fromDropped = await new NativeBatchTransport(dropping, 1000, o).transactDests(requests, ['inet', 'inet', 'inet'], (i) => `request ${i + 1}`);
+    expect(fromDropped.map((r) => r.constructor)).toEqual([DecodedDests, NetlinkError, DecodedDests]);
+    expect(fromDropped[1]).toMatchObject({ code: 'ENOENT', message: 'netlink: request 2: ENOENT (No such file or directory)' });
+    expect(plainStats((fromDropped[2] as DecodedDests).reals())).toEqual(plainStats([decodeDestFast(real, o, 'inet')]));
     // An addon without the decoder (the tests' stand-in): everything comes back to be decoded here.
     const undecoded = await new NativeBatchTransport(plain, 1000, o).transactDests(requests, ['inet', 'inet', 'inet'], String);
     expect(undecoded[0]).toHaveLength(1);

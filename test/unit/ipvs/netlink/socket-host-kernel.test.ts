@@ -257,6 +257,17 @@ describe('GenlSocket on this kernel', () => {
         const [raw2, records2] = await addon.transact(16, requestsOf(keys, keys.map((_, i) => i !== 0)), 2000, families);
         expect(raw2?.length).toBeGreaterThan(0);
         expect(new Uint32Array(Uint8Array.from(records2 as Uint8Array).buffer)[0]).toBe(0xffffffff); // the first declined
+        // Only the declined request's bytes are handed over: every other request's length word is 0.
+        const lengths: number[] = [];
+        for (let at = 0; at < (raw2 as Uint8Array).length; ) {
+          const b = Buffer.from(raw2 as Uint8Array);
+          const n = HOST_BYTE_ORDER === 'little' ? b.readUInt32LE(at) : b.readUInt32BE(at);
+          lengths.push(n);
+          at += 4 + n;
+        }
+        expect(lengths).toHaveLength(keys.length);
+        expect(lengths[0]).toBeGreaterThan(0);
+        expect(lengths.slice(1).every((n) => n === 0)).toBe(true);
       }
     } finally {
       await native.close();
