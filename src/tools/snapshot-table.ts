@@ -198,8 +198,7 @@ interface Named<T> {
 /**
  * The items with their names, in index order: each name made once, and no pair per item. Names are nearly always
  * ASCII, where compareNames() is length, then code units: checked once per name here rather than twice per
- * comparison. Real servers mostly come in order already (the kernel lists them as they were added): then nothing
- * is sorted.
+ * comparison. Items already in order (a file or simulated source's services) are not sorted.
  */
 function byName<T>(items: readonly T[], nameOf: (item: T) => string): Named<T> {
   const names = items.map(nameOf);

@@ -6,8 +6,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  * retry, and every answer waits for whatever holds the event loop; so work that grows with the IPVS table (reading,
  * decoding, tracking, building rows) gives the loop back whenever a slice has used `sliceMs`. Requests arriving
  * meanwhile are answered from the view still in service.
- */
-/**
+ *
  * 3 ms rather than 5: a scavenge that falls into a slice adds its pause to it (5-7 ms on the development VM while
  * a read's objects survive), and the loop is to be held no more than 20 ms; the extra turns cost microseconds.
  */
