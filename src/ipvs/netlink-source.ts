@@ -46,7 +46,7 @@ const BATCHES_AHEAD = 2;
 const ONE_SHOT_AHEAD = 3;
 /**
  * Services decoded from a batch between two turns of the event loop: a turn per few services, as the socket path has
- * one per reply, rather than one per 5 ms slice. V8 runs its garbage-collection tasks between turns; with a turn only
+ * one per reply, rather than one per time slice. V8 runs its garbage-collection tasks between turns; with a turn only
  * every slice, scavenges came later and larger (host, bench-netlink-decode batch at 10,000 x 10: longest stall
  * 14-38 ms and GC pause up to 21 ms, against 11-18 ms with a turn every 8 services).
  */
